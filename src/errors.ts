@@ -1,0 +1,54 @@
+/**
+ * One error class for everything ocipkg reports to a user. The code is a closed set so
+ * callers (and the CLI's exit status) can tell failures apart; the message is one line a
+ * user can act on; the cause is kept for OCIPKG_DEBUG=1.
+ */
+export const ERROR_CODES = {
+  E_INTERNAL: 1,
+  E_USAGE: 2,
+  E_REFERENCE: 3,
+  E_NOT_FOUND: 4,
+  E_AUTH: 5,
+  E_NETWORK: 6,
+  E_DIGEST_MISMATCH: 7,
+  E_INVALID: 8,
+  E_CONFIG: 9,
+  E_PLATFORM: 10,
+  E_NO_VERSION: 11,
+  E_UNSAFE_PATH: 12,
+  E_IO: 13,
+  E_FROZEN: 14,
+  E_OFFLINE: 15,
+  E_UNSUPPORTED: 16,
+  E_REGISTRY: 17,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class OcipkgError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    // One line, always: a message that embeds another error's text must not break the CLI's output.
+    super(message.replace(/\s*\n\s*/g, ' '), options);
+    this.name = 'OcipkgError';
+    this.code = code;
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code];
+  }
+}
+
+export function isOcipkgError(err: unknown, code?: ErrorCode): err is OcipkgError {
+  return err instanceof OcipkgError && (code === undefined || err.code === code);
+}
+
+/** Wrap filesystem errors into OcipkgError with the path named; pass OcipkgErrors through. */
+export function ioError(err: unknown, what: string): OcipkgError {
+  if (err instanceof OcipkgError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT') return new OcipkgError('E_NOT_FOUND', `${what}: no such file or directory`, { cause: err });
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') return new OcipkgError('E_IO', `${what}: permission denied`, { cause: err });
+  return new OcipkgError('E_IO', `${what}: ${e?.message ?? String(err)}`, { cause: err });
+}

@@ -1,0 +1,118 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { OcipkgError } from '../errors.js';
+
+/** Digest algorithms ocipkg computes and verifies, with their hex lengths. */
+export const ALGORITHMS = { sha256: 64, sha512: 128 } as const;
+export type Algorithm = keyof typeof ALGORITHMS;
+
+export interface ParsedDigest {
+  algorithm: Algorithm;
+  hex: string;
+}
+
+const DIGEST_RE = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
+
+/** Parse and validate `alg:hex`; throws E_INVALID naming `where` when it is not a usable digest. */
+export function parseDigest(digest: string, where = 'digest'): ParsedDigest {
+  const m = typeof digest === 'string' ? DIGEST_RE.exec(digest) : null;
+  if (!m) throw new OcipkgError('E_INVALID', `${where}: ${JSON.stringify(digest)} is not a valid digest`);
+  const algorithm = m[1] as Algorithm;
+  const hex = m[2]!;
+  const len = ALGORITHMS[algorithm];
+  if (len === undefined) throw new OcipkgError('E_UNSUPPORTED', `${where}: unsupported digest algorithm ${JSON.stringify(m[1])}`);
+  if (hex.length !== len || !/^[a-f0-9]+$/.test(hex)) {
+    throw new OcipkgError('E_INVALID', `${where}: not a valid ${algorithm} digest`);
+  }
+  return { algorithm, hex };
+}
+
+export function isDigest(s: string): boolean {
+  try {
+    parseDigest(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function createDigester(algorithm: Algorithm = 'sha256'): Hash {
+  return createHash(algorithm);
+}
+
+export function digestOf(data: Uint8Array | string, algorithm: Algorithm = 'sha256'): string {
+  return `${algorithm}:${createHash(algorithm).update(data).digest('hex')}`;
+}
+
+/** The expected content of a stream: the fields of a descriptor that identify bytes. */
+export interface Expected {
+  digest: string;
+  size: number;
+}
+
+/**
+ * A pass-through that hashes and counts what flows through it and fails the stream — before
+ * it ends cleanly — when the bytes do not match. Writing past the expected size fails at once,
+ * so a hostile source cannot make us store more than the descriptor promised.
+ */
+export class VerifyStream extends Transform {
+  private readonly hash: Hash;
+  private seen = 0;
+  readonly expected: Expected;
+  private readonly source: string;
+
+  constructor(expected: Expected, source = '') {
+    super();
+    this.expected = expected;
+    this.source = source;
+    this.hash = createHash(parseDigest(expected.digest).algorithm);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.expected.size) {
+      cb(sizeMismatch(this.expected, `more than ${this.expected.size}`, this.source));
+      return;
+    }
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.seen !== this.expected.size) {
+      cb(sizeMismatch(this.expected, String(this.seen), this.source));
+      return;
+    }
+    const actual = `${parseDigest(this.expected.digest).algorithm}:${this.hash.digest('hex')}`;
+    if (actual !== this.expected.digest) {
+      cb(digestMismatch(this.expected.digest, actual, this.source));
+      return;
+    }
+    cb();
+  }
+
+  get bytes(): number {
+    return this.seen;
+  }
+}
+
+export function digestMismatch(expected: string, actual: string, source = ''): OcipkgError {
+  const from = source ? ` from ${source}` : '';
+  return new OcipkgError('E_DIGEST_MISMATCH', `digest mismatch${from}: expected ${expected}, got ${actual}`);
+}
+
+function sizeMismatch(expected: Expected, got: string, source: string): OcipkgError {
+  const from = source ? ` from ${source}` : '';
+  return new OcipkgError(
+    'E_DIGEST_MISMATCH',
+    `size mismatch${from} for ${expected.digest}: expected ${expected.size} bytes, got ${got}`,
+  );
+}
+
+/** Check a whole buffer against a descriptor. */
+export function verifyBuffer(data: Uint8Array, expected: Expected, source = ''): void {
+  if (data.length !== expected.size) throw sizeMismatch(expected, String(data.length), source);
+  const { algorithm } = parseDigest(expected.digest);
+  const actual = digestOf(data, algorithm);
+  if (actual !== expected.digest) throw digestMismatch(expected.digest, actual, source);
+}
