@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npm run demo`: the main job end to end on an embedded default, no registry needed.
+//  1. build libhello (examples/libhello) into a staging prefix
+//  2. `ocipkg build` it into a local oci: layout (.tmp/demo/layout, tag 1.0.0)
+//  3. `ocipkg install` in the example node-gyp addon, whose package.json names that layout
+//  4. node-gyp builds the addon; binding.gyp asks `ocipkg-link` for flags
+//  5. load the addon and call it
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildHello } from './libhello/build.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const work = join(root, '.tmp', 'demo');
+const addon = join(root, 'examples', 'addon-gyp');
+const cli = join(root, 'dist', 'cli', 'main.js');
+const env = {
+  ...process.env,
+  OCIPKG_CACHE_DIR: process.env.OCIPKG_CACHE_DIR ?? join(work, 'cache'),
+  npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr',
+};
+
+function step(n, text) {
+  console.log(`\n[${n}/5] ${text}`);
+}
+function run(cmd, args, opts = {}) {
+  console.log(`  $ ${[cmd, ...args].join(' ')}`);
+  return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env, ...opts }).toString();
+}
+
+if (!existsSync(cli)) {
+  console.error('demo: dist/ is missing; run `npm install` (it builds ocipkg) first');
+  process.exit(1);
+}
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+step(1, 'building libhello 1.0.0 into a staging prefix');
+const prefix = buildHello(join(work, 'prefix'), { version: '1.0.0', answer: 42 });
+console.log(`  ${prefix}: include/hello.h, lib/libhello.so.1.0.0 (+ symlinks), lib/libhello.a`);
+
+step(2, 'packing it as an ocipkg artifact into a local OCI layout');
+const layout = join(work, 'layout');
+const built = run(process.execPath, [cli, 'build', `${prefix}/include`, `${prefix}/lib`, '--tag', `oci:${layout}:1.0.0`]);
+console.log(`  oci:${layout}:1.0.0 → ${built.trim()}`);
+
+step(3, 'installing it for the example addon (examples/addon-gyp, "ocipkg" field in package.json)');
+// The addon depends on ocipkg itself (its bin provides ocipkg-link to binding.gyp).
+const nm = join(addon, 'node_modules');
+mkdirSync(join(nm, '.bin'), { recursive: true });
+if (!existsSync(join(nm, 'ocipkg'))) symlinkSync(root, join(nm, 'ocipkg'), 'dir');
+for (const bin of ['ocipkg', 'ocipkg-link']) {
+  const target = join(nm, '.bin', bin);
+  rmSync(target, { force: true });
+  symlinkSync(join('..', 'ocipkg', 'dist', 'cli', bin === 'ocipkg' ? 'main.js' : 'link-main.js'), target);
+}
+run(process.execPath, [cli, 'install'], { cwd: addon });
+console.log(`  flags: ${run(join(nm, '.bin', 'ocipkg-link'), ['hello', '--ldflags'], { cwd: addon }).trim()}`);
+
+step(4, 'building the addon with node-gyp (binding.gyp calls ocipkg-link)');
+const nodeGyp = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+run(process.execPath, [existsSync(nodeGyp) ? nodeGyp : 'node-gyp', 'rebuild', '--nodedir=/usr'], {
+  cwd: addon,
+  env: { ...env, PATH: `${join(nm, '.bin')}:${env.PATH}` },
+});
+
+step(5, 'loading the addon');
+const out = run(process.execPath, ['-e', "const a = require('./index.js'); console.log(a.greet('demo'), '| answer:', a.answer())"], { cwd: addon });
+console.log(`  ${out.trim()}`);
+console.log('\ndemo: done');
