@@ -1,0 +1,81 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ioError } from '../../errors.js';
+import { encodeJson } from '../../spec/build.js';
+import { ANNOTATION, type Descriptor, type Index } from '../../spec/types.js';
+import { writeFileAtomic, writeVerified } from '../atomic.js';
+import type { Store } from '../store.js';
+import { LayoutReader, blobPath, emptyIndex } from './reader.js';
+import { DirectorySource } from './source.js';
+
+export const OCI_LAYOUT_FILE = encodeJson({ imageLayoutVersion: '1.0.0' });
+
+/**
+ * An OCI image layout directory (`oci:PATH`). Blobs are written through a verifying temp file
+ * and renamed into place; index.json is rewritten atomically, updates serialised in-process.
+ */
+export class OciLayoutStore extends LayoutReader implements Store {
+  private indexLock: Promise<unknown> = Promise.resolve();
+  private initialised = false;
+
+  constructor(readonly dir: string, location = `oci:${dir}`) {
+    super(new DirectorySource(dir), location);
+  }
+
+  /** Make the directory a layout if it is not one yet (oci-layout, empty index.json). */
+  async init(): Promise<void> {
+    if (this.initialised) return;
+    await mkdir(join(this.dir, 'blobs'), { recursive: true }).catch((err) => {
+      throw ioError(err, this.dir);
+    });
+    if ((await this.source.size('oci-layout')) === undefined) await writeFileAtomic(join(this.dir, 'oci-layout'), OCI_LAYOUT_FILE);
+    if ((await this.source.size('index.json')) === undefined) await writeFileAtomic(join(this.dir, 'index.json'), encodeJson(emptyIndex()));
+    this.initialised = true;
+  }
+
+  async push(desc: Descriptor, content: Readable): Promise<void> {
+    if (await this.exists(desc)) {
+      content.destroy();
+      return;
+    }
+    await this.init();
+    await writeVerified(join(this.dir, blobPath(desc.digest)), content, desc, this.location);
+  }
+
+  async tag(desc: Descriptor, reference?: string): Promise<void> {
+    await this.updateIndex((index) => {
+      const entry: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
+      if (desc.artifactType) entry.artifactType = desc.artifactType;
+      if (desc.platform) entry.platform = desc.platform;
+      const annotations = { ...desc.annotations };
+      delete annotations[ANNOTATION.RefName];
+      if (reference === undefined) {
+        if (index.manifests.some((d) => d.digest === desc.digest)) return index;
+      } else {
+        annotations[ANNOTATION.RefName] = reference;
+      }
+      if (Object.keys(annotations).length) entry.annotations = annotations;
+      const others = index.manifests.filter((d) => reference === undefined || d.annotations?.[ANNOTATION.RefName] !== reference);
+      return { ...index, manifests: [...others, entry] };
+    });
+  }
+
+  /** Remove a tag from index.json (the blobs stay; they may be shared). */
+  async untag(reference: string): Promise<void> {
+    await this.updateIndex((index) => ({
+      ...index,
+      manifests: index.manifests.filter((d) => d.annotations?.[ANNOTATION.RefName] !== reference),
+    }));
+  }
+
+  private updateIndex(change: (index: Index) => Index): Promise<void> {
+    const next = this.indexLock.then(async () => {
+      await this.init();
+      const index = await this.readIndex();
+      await writeFileAtomic(join(this.dir, 'index.json'), encodeJson(change(index)));
+    });
+    this.indexLock = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,131 @@
+import { Readable } from 'node:stream';
+import { OcipkgError } from './errors.js';
+import { fetchBytes } from './content/fetch-bytes.js';
+import type { ReadableStore, Store } from './content/store.js';
+import { isRootMediaType } from './spec/mediatype.js';
+import { parseRoot } from './spec/parse.js';
+import { formatPlatform, platformMatches } from './spec/platform.js';
+import type { Descriptor, Platform } from './spec/types.js';
+
+export type CopyEvent =
+  | { type: 'skip' | 'mount' | 'start' | 'done'; descriptor: Descriptor }
+  | { type: 'bytes'; descriptor: Descriptor; bytes: number };
+
+export interface CopyOptions {
+  /** Narrow an index to the one manifest for this platform; 'all' (the default) copies every manifest. */
+  platform?: Platform | 'all';
+  /** Blobs transferred at once. */
+  concurrency?: number;
+  onProgress?: (event: CopyEvent) => void;
+}
+
+export interface CopyResult {
+  root: Descriptor;
+  copied: number;
+  skipped: number;
+  mounted: number;
+  bytes: number;
+}
+
+/**
+ * The one graph copy behind every verb: resolve the source reference, walk the graph (index →
+ * manifests → config and layers), copy children before parents with bounded concurrency,
+ * skip blobs the destination has, mount when the stores share a backend, and tag the root last
+ * so nobody sees a tag whose content is incomplete.
+ */
+export async function copy(src: ReadableStore, srcRef: string | undefined, dst: Store, dstRef: string | undefined, opts: CopyOptions = {}): Promise<CopyResult> {
+  let root = await src.resolve(srcRef);
+  if (opts.platform && opts.platform !== 'all') root = await narrow(src, root, opts.platform);
+  const result: CopyResult = { root, copied: 0, skipped: 0, mounted: 0, bytes: 0 };
+  const limit = limiter(opts.concurrency ?? 4);
+  const inflight = new Map<string, Promise<void>>();
+  const emit = opts.onProgress ?? (() => {});
+
+  const copyBlob = (desc: Descriptor): Promise<void> => {
+    let p = inflight.get(desc.digest);
+    if (!p) {
+      p = limit(async () => {
+        if (await dst.exists(desc)) {
+          result.skipped++;
+          emit({ type: 'skip', descriptor: desc });
+          return;
+        }
+        if (dst.mount && (await dst.mount(desc, src))) {
+          result.mounted++;
+          emit({ type: 'mount', descriptor: desc });
+          return;
+        }
+        if (desc.urls?.length && !(await src.exists(desc))) {
+          // Non-distributable layers live at their URLs, not in the store (skopeo does the same).
+          result.skipped++;
+          emit({ type: 'skip', descriptor: desc });
+          return;
+        }
+        emit({ type: 'start', descriptor: desc });
+        const stream = await src.fetch(desc);
+        stream.on('data', (chunk: Buffer) => emit({ type: 'bytes', descriptor: desc, bytes: chunk.length }));
+        await dst.push(desc, stream);
+        result.copied++;
+        result.bytes += desc.size;
+        emit({ type: 'done', descriptor: desc });
+      });
+      inflight.set(desc.digest, p);
+    }
+    return p;
+  };
+
+  /** Copy a manifest or index after everything it references; returns when it is in dst. */
+  const copyNode = async (desc: Descriptor): Promise<void> => {
+    const bytes = await fetchBytes(src, desc);
+    const node = parseRoot(bytes, `${src.location}@${desc.digest}`, desc.mediaType);
+    if (node.kind === 'index') {
+      await Promise.all(node.index.manifests.map((child) => (isRootMediaType(child.mediaType) ? copyNode(child) : copyBlob(child))));
+    } else {
+      await Promise.all([node.manifest.config, ...node.manifest.layers].map(copyBlob));
+    }
+    if (await dst.exists(desc)) {
+      result.skipped++;
+      emit({ type: 'skip', descriptor: desc });
+      return;
+    }
+    await dst.push(desc, Readable.from([bytes]));
+    result.copied++;
+    result.bytes += desc.size;
+    emit({ type: 'done', descriptor: desc });
+  };
+
+  await copyNode(root);
+  await dst.tag(root, dstRef);
+  return result;
+}
+
+/** The one manifest of an index that fits `want`; a plain manifest is returned as it is. */
+export async function narrow(store: ReadableStore, desc: Descriptor, want: Platform): Promise<Descriptor> {
+  const bytes = await fetchBytes(store, desc);
+  const node = parseRoot(bytes, `${store.location}@${desc.digest}`, desc.mediaType);
+  if (node.kind === 'manifest') return desc;
+  const candidates = node.index.manifests.filter((d) => d.platform && platformMatches(want, d.platform));
+  // Prefer an exact variant over a variant-less entry.
+  const exact = candidates.find((d) => d.platform?.variant === want.variant);
+  const hit = exact ?? candidates[0];
+  if (!hit) {
+    const offered = node.index.manifests.map((d) => (d.platform ? formatPlatform(d.platform) : 'unknown')).join(', ');
+    throw new OcipkgError('E_PLATFORM', `no build for ${formatPlatform(want)} in ${store.location}; available: ${offered || 'none'}`);
+  }
+  return hit;
+}
+
+function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async (fn) => {
+    if (active >= n) await new Promise<void>((resolve) => queue.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      queue.shift()?.();
+    }
+  };
+}
