@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { OcipkgError } from './errors.js';
 import { fetchBytes } from './content/fetch-bytes.js';
 import type { ReadableStore, Store } from './content/store.js';
@@ -40,11 +40,14 @@ export async function copy(src: ReadableStore, srcRef: string | undefined, dst: 
   const limit = limiter(opts.concurrency ?? 4);
   const inflight = new Map<string, Promise<void>>();
   const emit = opts.onProgress ?? (() => {});
+  /** The first failure: blobs not yet started are not started any more. */
+  let failed: unknown;
 
   const copyBlob = (desc: Descriptor): Promise<void> => {
     let p = inflight.get(desc.digest);
     if (!p) {
       p = limit(async () => {
+        if (failed) throw failed;
         if (await dst.exists(desc)) {
           result.skipped++;
           emit({ type: 'skip', descriptor: desc });
@@ -62,13 +65,14 @@ export async function copy(src: ReadableStore, srcRef: string | undefined, dst: 
           return;
         }
         emit({ type: 'start', descriptor: desc });
-        const stream = await src.fetch(desc);
-        stream.on('data', (chunk: Buffer) => emit({ type: 'bytes', descriptor: desc, bytes: chunk.length }));
+        let stream: Readable = await src.fetch(desc);
+        if (opts.onProgress) stream = tap(stream, (n) => emit({ type: 'bytes', descriptor: desc, bytes: n }));
         await dst.push(desc, stream);
         result.copied++;
         result.bytes += desc.size;
         emit({ type: 'done', descriptor: desc });
       });
+      p.catch((err) => (failed ??= err));
       inflight.set(desc.digest, p);
     }
     return p;
@@ -79,9 +83,9 @@ export async function copy(src: ReadableStore, srcRef: string | undefined, dst: 
     const bytes = await fetchBytes(src, desc);
     const node = parseRoot(bytes, `${src.location}@${desc.digest}`, desc.mediaType);
     if (node.kind === 'index') {
-      await Promise.all(node.index.manifests.map((child) => (isRootMediaType(child.mediaType) ? copyNode(child) : copyBlob(child))));
+      await settleAll(node.index.manifests.map((child) => (isRootMediaType(child.mediaType) ? copyNode(child) : copyBlob(child))));
     } else {
-      await Promise.all([node.manifest.config, ...node.manifest.layers].map(copyBlob));
+      await settleAll([node.manifest.config, ...node.manifest.layers].map(copyBlob));
     }
     if (await dst.exists(desc)) {
       result.skipped++;
@@ -115,6 +119,17 @@ export async function narrow(store: ReadableStore, desc: Descriptor, want: Platf
   return hit;
 }
 
+/**
+ * Like Promise.all, but waits for every promise to settle before rejecting, so a failed copy
+ * returns only when nothing is still writing into the destination (which the caller may then
+ * discard).
+ */
+async function settleAll(promises: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+}
+
 function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
   let active = 0;
   const queue: (() => void)[] = [];
@@ -128,4 +143,16 @@ function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
       queue.shift()?.();
     }
   };
+}
+
+/** Pass a stream through, reporting chunk sizes; the source's errors travel on. */
+function tap(source: Readable, onBytes: (n: number) => void): Readable {
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      onBytes(chunk.length);
+      cb(null, chunk);
+    },
+  });
+  source.on('error', (err) => t.destroy(err));
+  return source.pipe(t);
 }

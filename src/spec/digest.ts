@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { OcipkgError } from '../errors.js';
 
 /** Digest algorithms ocipkg computes and verifies, with their hex lengths. */
@@ -115,4 +115,29 @@ export function verifyBuffer(data: Uint8Array, expected: Expected, source = ''):
   const { algorithm } = parseDigest(expected.digest);
   const actual = digestOf(data, algorithm);
   if (actual !== expected.digest) throw digestMismatch(expected.digest, actual, source);
+}
+
+/**
+ * A verified view of `raw` that does nothing until read: the stream a store's fetch returns.
+ * Unlike piping into a VerifyStream, it cannot fail before the consumer is attached, and a
+ * mismatch surfaces as the stream's error at the point of reading the end.
+ */
+export function verifying(raw: Readable, expected: Expected, source = ''): Readable {
+  const { algorithm } = parseDigest(expected.digest);
+  async function* check(): AsyncGenerator<Buffer> {
+    const hash = createHash(algorithm);
+    let seen = 0;
+    for await (const chunk of raw) {
+      seen += (chunk as Buffer).length;
+      if (seen > expected.size) throw sizeMismatch(expected, `more than ${expected.size}`, source);
+      hash.update(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+    if (seen !== expected.size) throw sizeMismatch(expected, String(seen), source);
+    const actual = `${algorithm}:${hash.digest('hex')}`;
+    if (actual !== expected.digest) throw digestMismatch(expected.digest, actual, source);
+  }
+  const out = Readable.from(check(), { objectMode: false });
+  out.on('close', () => raw.destroy());
+  return out;
 }

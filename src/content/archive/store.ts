@@ -83,7 +83,7 @@ export class OciArchiveWriter extends OciLayoutStore {
     }
   }
 
-  async discard(): Promise<void> {
+  override async discard(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { OcipkgError, ioError } from '../../errors.js';
@@ -45,8 +46,8 @@ export class TarSource implements LayoutSource {
   async openRead(rel: string): Promise<Readable> {
     const e = this.entry(rel);
     if (e.size === 0) return Readable.from([]);
-    // A stream of its own over the shared handle; it must not close the handle when done.
-    return this.fh.createReadStream({ start: e.offset, end: e.offset + e.size - 1, autoClose: false });
+    // A descriptor of its own per stream: concurrent blob reads must not share a file position.
+    return createReadStream(this.where, { start: e.offset, end: e.offset + e.size - 1 });
   }
 
   async close(): Promise<void> {

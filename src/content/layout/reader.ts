@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { OcipkgError } from '../../errors.js';
-import { VerifyStream, isDigest, parseDigest, verifyBuffer } from '../../spec/digest.js';
+import { isDigest, parseDigest, verifyBuffer, verifying } from '../../spec/digest.js';
 import { isRootMediaType, MediaType } from '../../spec/mediatype.js';
 import { parseIndex, parseJson, parseOciLayout, parseRoot, rootMediaType } from '../../spec/parse.js';
 import { ANNOTATION, type Descriptor, type Index } from '../../spec/types.js';
@@ -80,10 +80,7 @@ export class LayoutReader implements ReadableStore {
     const rel = blobPath(desc.digest);
     const size = await this.source.size(rel);
     if (size === undefined) throw new OcipkgError('E_NOT_FOUND', `${this.location}: blob ${desc.digest} not found`);
-    const raw = await this.source.openRead(rel);
-    const verify = new VerifyStream(desc, this.location);
-    raw.on('error', (err) => verify.destroy(err));
-    return raw.pipe(verify);
+    return verifying(await this.source.openRead(rel), desc, this.location);
   }
 
   async exists(desc: Descriptor): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ioError } from '../../errors.js';
@@ -18,6 +18,8 @@ export const OCI_LAYOUT_FILE = encodeJson({ imageLayoutVersion: '1.0.0' });
 export class OciLayoutStore extends LayoutReader implements Store {
   private indexLock: Promise<unknown> = Promise.resolve();
   private initialised = false;
+  /** What this instance created, so discard() can take it back. */
+  private created = { layout: false, blobs: [] as string[] };
 
   constructor(readonly dir: string, location = `oci:${dir}`) {
     super(new DirectorySource(dir), location);
@@ -26,9 +28,11 @@ export class OciLayoutStore extends LayoutReader implements Store {
   /** Make the directory a layout if it is not one yet (oci-layout, empty index.json). */
   async init(): Promise<void> {
     if (this.initialised) return;
+    const existed = await stat(this.dir).then(() => true, () => false);
     await mkdir(join(this.dir, 'blobs'), { recursive: true }).catch((err) => {
       throw ioError(err, this.dir);
     });
+    if (!existed) this.created.layout = true;
     if ((await this.source.size('oci-layout')) === undefined) await writeFileAtomic(join(this.dir, 'oci-layout'), OCI_LAYOUT_FILE);
     if ((await this.source.size('index.json')) === undefined) await writeFileAtomic(join(this.dir, 'index.json'), encodeJson(emptyIndex()));
     this.initialised = true;
@@ -40,7 +44,23 @@ export class OciLayoutStore extends LayoutReader implements Store {
       return;
     }
     await this.init();
-    await writeVerified(join(this.dir, blobPath(desc.digest)), content, desc, this.location);
+    const path = join(this.dir, blobPath(desc.digest));
+    await writeVerified(path, content, desc, this.location);
+    this.created.blobs.push(path);
+  }
+
+  /**
+   * Take back what this instance wrote: the blobs it added and, if it made the layout, the
+   * directory. Used when a verb fails, so the destination is left as it was. index.json is
+   * only ever changed by tag(), the last step of a successful copy.
+   */
+  async discard(): Promise<void> {
+    if (this.created.layout) {
+      await rm(this.dir, { recursive: true, force: true });
+    } else {
+      for (const path of this.created.blobs) await rm(path, { force: true });
+    }
+    this.created = { layout: false, blobs: [] };
   }
 
   async tag(desc: Descriptor, reference?: string): Promise<void> {
