@@ -1,5 +1,7 @@
 import { OcipkgError } from '../errors.js';
-import { formatReference, type Reference } from '../spec/reference.js';
+import { formatReference, type Reference, type RegistryReference } from '../spec/reference.js';
+import { RegistryStore } from './registry/store.js';
+import { createTransport } from './registry/transport.js';
 import { OciArchiveReader, OciArchiveWriter } from './archive/store.js';
 import { LayoutReader } from './layout/reader.js';
 import { OciLayoutStore } from './layout/store.js';
@@ -19,15 +21,8 @@ export interface Opened<S> {
   tag?: string;
 }
 
-type Opener = (ref: Reference, opts: OpenOptions) => Promise<ReadableStore>;
-type WriterOpener = (ref: Reference, opts: OpenOptions) => Promise<Store>;
-
-const registryOpeners: { read?: Opener; write?: WriterOpener } = {};
-
-/** The registry store registers itself here, keeping this module free of HTTP. */
-export function registerRegistryStore(read: Opener, write: WriterOpener): void {
-  registryOpeners.read = read;
-  registryOpeners.write = write;
+function openRegistry(ref: RegistryReference, opts: OpenOptions): RegistryStore {
+  return new RegistryStore(createTransport(ref.registry, { plainHttp: opts.plainHttp ?? false }), ref.repository);
 }
 
 function refParts(ref: Reference): { reference?: string; tag?: string } {
@@ -46,8 +41,7 @@ export async function openSource(ref: Reference, opts: OpenOptions = {}): Promis
     case 'oci-archive':
       return { store: await OciArchiveReader.open(ref.path), ...refParts(ref) };
     case 'registry':
-      if (!registryOpeners.read) throw new OcipkgError('E_UNSUPPORTED', `${formatReference(ref)}: registry support is not loaded`);
-      return { store: await registryOpeners.read(ref, opts), ...refParts(ref) };
+      return { store: openRegistry(ref, opts), ...refParts(ref) };
   }
 }
 
@@ -59,7 +53,7 @@ export async function openDestination(ref: Reference, opts: OpenOptions = {}): P
       if (ref.digest) throw new OcipkgError('E_USAGE', `${formatReference(ref)}: a destination cannot name a digest`);
       return { store: await OciArchiveWriter.open(ref.path), ...refParts(ref) };
     case 'registry':
-      if (!registryOpeners.write) throw new OcipkgError('E_UNSUPPORTED', `${formatReference(ref)}: registry support is not loaded`);
-      return { store: await registryOpeners.write(ref, opts), ...refParts(ref) };
+      // Like docker push: no tag and no digest means latest.
+      return { store: openRegistry(ref, opts), ...refParts(ref), ...(ref.tag || ref.digest ? {} : { tag: 'latest' }) };
   }
 }

@@ -23,6 +23,8 @@ export interface RandomArtifact {
   manifests: Descriptor[];
   /** Every blob written (config, layers, manifests, index), by digest. */
   blobs: Map<string, Buffer>;
+  /** The descriptor of every blob, by digest (manifests with their media type). */
+  descriptors: Map<string, Descriptor>;
 }
 
 export async function pushBytes(store: Store, desc: Descriptor, bytes: Buffer): Promise<void> {
@@ -69,10 +71,13 @@ export async function randomArtifact(
     const { platform: _p, ...plain } = manifests[0]!;
     root = plain;
   }
+  const descriptors = new Map<string, Descriptor>();
   for (const [digest, bytes] of blobs) {
     const mediaType = digest === root.digest ? root.mediaType : manifests.find((m) => m.digest === digest)?.mediaType ?? 'application/octet-stream';
-    await pushBytes(store, { mediaType, digest, size: bytes.length }, bytes);
+    const desc = { mediaType, digest, size: bytes.length };
+    descriptors.set(digest, desc);
+    await pushBytes(store, desc, bytes);
   }
   await store.tag(root, opts.tag);
-  return { root, manifests, blobs };
+  return { root, manifests, blobs, descriptors };
 }

@@ -1,0 +1,171 @@
+import type { Readable } from 'node:stream';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { OcipkgError } from '../../errors.js';
+import { isLoopbackRegistry, registryApiHost } from '../../spec/reference-parse.js';
+import { parseChallenges } from './auth/challenge.js';
+import { AuthSession } from './auth/session.js';
+import { describeLookup, findCredentials, type Credentials } from './credentials.js';
+import { httpError, readSmall } from './errors.js';
+import type { RegistryRequest, RegistryResponse, RegistryTransport } from './types.js';
+
+export interface TransportOptions {
+  plainHttp?: boolean;
+  /** Credentials to use instead of looking them up (login uses this). */
+  credentials?: Credentials | null;
+  retries?: number;
+  /** Base delay of the exponential backoff, in ms. */
+  backoffMs?: number;
+  userAgent?: string;
+}
+
+const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
+
+function proxyInUse(env = process.env): string | undefined {
+  return env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy || undefined;
+}
+
+let shared: Dispatcher | undefined;
+/** One connection pool for the process; proxies from the environment (NO_PROXY honoured). */
+export function dispatcher(): Dispatcher {
+  const timeouts = { connectTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 120_000 };
+  shared ??= proxyInUse() ? new EnvHttpProxyAgent({ ...timeouts }) : new Agent({ connect: { timeout: timeouts.connectTimeout }, headersTimeout: timeouts.headersTimeout, bodyTimeout: timeouts.bodyTimeout });
+  return shared;
+}
+
+export function usesPlainHttp(registry: string, plainHttp = false, env = process.env): boolean {
+  if (plainHttp || isLoopbackRegistry(registry)) return true;
+  const insecure = (env.OCIPKG_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return insecure.includes(registry) || insecure.includes(registry.split(':')[0]!);
+}
+
+function debug(line: string): void {
+  if (process.env.OCIPKG_DEBUG === '1') process.stderr.write(`ocipkg: http ${line}\n`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Retry-After as seconds or an HTTP date; capped so a hostile server cannot park us. */
+function retryAfterMs(value: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  const secs = Number(v);
+  const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(v) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 30_000) : undefined;
+}
+
+export function createTransport(registry: string, opts: TransportOptions = {}): RegistryTransport {
+  const baseUrl = `${usesPlainHttp(registry, opts.plainHttp) ? 'http' : 'https'}://${registryApiHost(registry)}`;
+  const origin = new URL(baseUrl).origin;
+  const retries = opts.retries ?? 4;
+  const backoff = opts.backoffMs ?? 200;
+  const userAgent = opts.userAgent ?? 'ocipkg-node';
+
+  /** One HTTP exchange, no auth logic, retried on network errors and retryable statuses. */
+  async function send(method: string, url: URL, headers: Record<string, string>, body: RegistryRequest['body'], what: string): Promise<RegistryResponse> {
+    let replayed = false;
+    for (let attempt = 0; ; attempt++) {
+      let payload: Buffer | string | Readable | undefined;
+      if (typeof body === 'function') {
+        if (replayed) throw new OcipkgError('E_NETWORK', `${what}: the upload to ${registry} failed and its body cannot be sent again`);
+        payload = body();
+        replayed = true;
+      } else payload = body;
+      debug(`> ${method} ${url.href}`);
+      try {
+        const res = await dispatcher().request({ origin: url.origin, path: url.pathname + url.search, method: method as Dispatcher.HttpMethod, headers: { 'user-agent': userAgent, ...headers }, body: payload ?? null });
+        debug(`< ${res.statusCode} ${method} ${url.pathname}`);
+        if (RETRY_STATUS.has(res.statusCode) && attempt < retries && typeof body !== 'function') {
+          const wait = retryAfterMs(res.headers['retry-after']) ?? Math.random() * backoff * 2 ** attempt;
+          res.body.resume();
+          await sleep(wait);
+          continue;
+        }
+        return { status: res.statusCode, headers: res.headers, body: res.body, url: url.href };
+      } catch (err) {
+        if (err instanceof OcipkgError) throw err;
+        const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+        if (code && NETWORK_CODES.has(code)) {
+          if (attempt < retries && typeof body !== 'function') {
+            await sleep(Math.random() * backoff * 2 ** attempt);
+            continue;
+          }
+          const proxy = proxyInUse();
+          throw new OcipkgError('E_NETWORK', `network error talking to ${url.host} (${code})${proxy ? ` via proxy ${new URL(proxy).host}` : ''} while fetching ${what}`, { cause: err });
+        }
+        throw new OcipkgError('E_NETWORK', `${url.host}: ${(err as Error).message} (${what})`, { cause: err });
+      }
+    }
+  }
+
+  const auth = new AuthSession(
+    registry,
+    async () => (opts.credentials === null ? undefined : (opts.credentials ?? (await findCredentials(registry)))),
+    async (url, init) => {
+      const res = await send(init.method, url, { accept: 'application/json', ...init.headers }, init.body, 'an auth token');
+      const text = await readSmall(res.body, 1 << 20);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, json };
+    },
+  );
+
+  async function request(req: RegistryRequest): Promise<RegistryResponse> {
+    const what = req.what ?? `${req.method} ${req.url}`;
+    let url = new URL(req.url, baseUrl);
+    const expect = req.expect;
+    const ok = (s: number) => (expect ? expect.includes(s) : s >= 200 && s < 300);
+    let challenged = false;
+    for (let hops = 0; ; ) {
+      const headers: Record<string, string> = { ...req.headers };
+      // Credentials go to the registry's own origin only, never to a redirect target elsewhere.
+      if (url.origin === origin) {
+        const h = await auth.header(req.scopes);
+        if (h) headers.authorization = h;
+      }
+      const res = await send(req.method, url, headers, req.body, what);
+      if (res.status === 401 && url.origin === origin && !challenged) {
+        const challenges = parseChallenges(res.headers['www-authenticate']);
+        res.body.resume();
+        challenged = true;
+        if (await auth.challenged(challenges, req.scopes)) continue;
+        throw await authError(res, what);
+      }
+      if (res.status >= 300 && res.status < 400 && res.headers.location && (req.followRedirects ?? true) && (req.method === 'GET' || req.method === 'HEAD')) {
+        if (++hops > 10) throw new OcipkgError('E_REGISTRY', `${what}: too many redirects`);
+        res.body.resume();
+        url = new URL(String(res.headers.location), url);
+        continue;
+      }
+      if (ok(res.status)) return res;
+      if (res.status === 401 || res.status === 403) throw await authError(res, what);
+      throw httpError(res.status, req.method === 'HEAD' ? '' : await readSmall(res.body), what);
+    }
+  }
+
+  async function authError(res: RegistryResponse, what: string): Promise<OcipkgError> {
+    const text = await readSmall(res.body);
+    const where = (await auth.hasCredentials()) ? ` with the stored credentials` : ` (no credentials for ${registry} in ${describeLookup()})`;
+    return httpError(res.status, text, what, where);
+  }
+
+  return {
+    registry,
+    baseUrl,
+    request,
+    close: async () => {},
+  };
+}
+
+/** Drain and discard a response body we do not need. */
+export function discard(res: RegistryResponse): void {
+  res.body.resume();
+}
+
