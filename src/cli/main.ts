@@ -8,9 +8,10 @@ import type { Verb } from './verb.js';
 import { copyVerb } from './verbs/copy.js';
 import { inspectVerb } from './verbs/inspect.js';
 import { tagsVerb } from './verbs/tags.js';
+import { loginVerb, logoutVerb } from './verbs/login.js';
 
 /** Every verb, in the order `ocipkg --help` lists them. */
-export const VERBS: Verb[] = [copyVerb, inspectVerb, tagsVerb];
+export const VERBS: Verb[] = [copyVerb, inspectVerb, tagsVerb, loginVerb, logoutVerb];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -135,7 +135,7 @@ export function createTransport(registry: string, opts: TransportOptions = {}): 
         const challenges = parseChallenges(res.headers['www-authenticate']);
         res.body.resume();
         challenged = true;
-        if (await auth.challenged(challenges, req.scopes)) continue;
+        if (await auth.challenged(challenges, req.scopes, headers.authorization)) continue;
         throw await authError(res, what);
       }
       if (res.status >= 300 && res.status < 400 && res.headers.location && (req.followRedirects ?? true) && (req.method === 'GET' || req.method === 'HEAD')) {

@@ -27,6 +27,8 @@ export class AuthSession {
   private scheme: 'basic' | 'bearer' | undefined;
   private bearer: { realm: string; service?: string } | undefined;
   private readonly tokens = new Map<string, CachedToken>();
+  /** Token requests under way, so concurrent 401s for one scope set share one request. */
+  private readonly pending = new Map<string, Promise<CachedToken>>();
   private credentials: Promise<Credentials | undefined> | undefined;
 
   constructor(
@@ -62,22 +64,28 @@ export class AuthSession {
    * React to a 401: learn the scheme and, for bearer, get a token for `scopes`. Returns false
    * when retrying cannot help (no usable challenge, or basic auth with no credentials).
    */
-  async challenged(challenges: Challenge[], scopes: Scope[]): Promise<boolean> {
+  async challenged(challenges: Challenge[], scopes: Scope[], sent?: string): Promise<boolean> {
     const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm);
     if (bearer) {
       this.scheme = 'bearer';
       this.bearer = { realm: bearer.params.realm!, ...(bearer.params.service ? { service: bearer.params.service } : {}) };
       const key = scopeStrings(scopes).join(' ');
-      this.tokens.delete(key);
-      this.tokens.set(key, await this.requestToken(scopes));
+      const cached = this.tokens.get(key);
+      // Another request already got a fresh token while this one was out: use it.
+      if (cached && `Bearer ${cached.token}` !== sent && cached.expiresAt > Date.now() + 5_000) return true;
+      let p = this.pending.get(key);
+      if (!p) {
+        p = this.requestToken(scopes).finally(() => this.pending.delete(key));
+        this.pending.set(key, p);
+      }
+      this.tokens.set(key, await p);
       return true;
     }
     if (challenges.some((c) => c.scheme === 'basic')) {
       const c = await this.creds();
       if (!c || !('password' in c)) return false;
-      const retry = this.scheme !== 'basic';
       this.scheme = 'basic';
-      return retry;
+      return true;
     }
     return false;
   }
