@@ -1,7 +1,6 @@
 import { OcipkgError } from '../errors.js';
 import { formatReference, type Reference, type RegistryReference } from '../spec/reference.js';
-import { RegistryStore } from './registry/store.js';
-import { createTransport } from './registry/transport.js';
+import type { RegistryStore } from './registry/store.js';
 import { OciArchiveReader, OciArchiveWriter } from './archive/store.js';
 import { LayoutReader } from './layout/reader.js';
 import { OciLayoutStore } from './layout/store.js';
@@ -21,7 +20,9 @@ export interface Opened<S> {
   tag?: string;
 }
 
-function openRegistry(ref: RegistryReference, opts: OpenOptions): RegistryStore {
+/** The registry code (and undici) is loaded only when a registry is used. */
+async function openRegistry(ref: RegistryReference, opts: OpenOptions): Promise<RegistryStore> {
+  const [{ RegistryStore }, { createTransport }] = await Promise.all([import('./registry/store.js'), import('./registry/transport.js')]);
   return new RegistryStore(createTransport(ref.registry, { plainHttp: opts.plainHttp ?? false }), ref.repository);
 }
 
@@ -41,7 +42,7 @@ export async function openSource(ref: Reference, opts: OpenOptions = {}): Promis
     case 'oci-archive':
       return { store: await OciArchiveReader.open(ref.path), ...refParts(ref) };
     case 'registry':
-      return { store: openRegistry(ref, opts), ...refParts(ref) };
+      return { store: await openRegistry(ref, opts), ...refParts(ref) };
   }
 }
 
@@ -54,6 +55,6 @@ export async function openDestination(ref: Reference, opts: OpenOptions = {}): P
       return { store: await OciArchiveWriter.open(ref.path), ...refParts(ref) };
     case 'registry':
       // Like docker push: no tag and no digest means latest.
-      return { store: openRegistry(ref, opts), ...refParts(ref), ...(ref.tag || ref.digest ? {} : { tag: 'latest' }) };
+      return { store: await openRegistry(ref, opts), ...refParts(ref), ...(ref.tag || ref.digest ? {} : { tag: 'latest' }) };
   }
 }

@@ -74,16 +74,18 @@ function forward(req: IncomingMessage, res: ServerResponse, t: URL, action: Acti
     res.writeHead(status, upRes.headers);
     let sent = 0;
     upRes.on('data', (chunk: Buffer) => {
+      if (sent === Infinity) return;
       if (action && 'resetAfter' in action && sent + chunk.length > action.resetAfter) {
-        res.write(chunk.subarray(0, Math.max(0, action.resetAfter - sent)));
-        res.socket?.destroy();
         upRes.destroy();
+        // let the bytes before the cut reach the client, then break the connection
+        res.write(chunk.subarray(0, Math.max(0, action.resetAfter - sent)), () => setTimeout(() => res.socket?.destroy(), 20));
+        sent = Infinity;
         return;
       }
       if (action && 'truncateAfter' in action && sent + chunk.length > action.truncateAfter) {
-        res.write(chunk.subarray(0, Math.max(0, action.truncateAfter - sent)));
         upRes.destroy();
-        res.socket?.end();
+        res.write(chunk.subarray(0, Math.max(0, action.truncateAfter - sent)), () => res.socket?.end());
+        sent = Infinity;
         return;
       }
       if (action && 'corruptAt' in action && action.corruptAt >= sent && action.corruptAt < sent + chunk.length) {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, request as httpRequest, type Dispatcher, type HttpMethod } from './http.js';
 import { OcipkgError } from '../../errors.js';
 import { isLoopbackRegistry, registryApiHost } from '../../spec/reference-parse.js';
 import { parseChallenges } from './auth/challenge.js';
@@ -76,7 +76,7 @@ export function createTransport(registry: string, opts: TransportOptions = {}): 
       } else payload = body;
       debug(`> ${method} ${url.href}`);
       try {
-        const res = await dispatcher().request({ origin: url.origin, path: url.pathname + url.search, method: method as Dispatcher.HttpMethod, headers: { 'user-agent': userAgent, ...headers }, body: payload ?? null });
+        const res = await httpRequest(dispatcher(), { origin: url.origin, path: url.pathname + url.search, method: method as HttpMethod, headers: { 'user-agent': userAgent, ...headers }, body: payload ?? null });
         debug(`< ${res.statusCode} ${method} ${url.pathname}`);
         if (RETRY_STATUS.has(res.statusCode) && attempt < retries && typeof body !== 'function') {
           const wait = retryAfterMs(res.headers['retry-after']) ?? Math.random() * backoff * 2 ** attempt;
