@@ -9,9 +9,10 @@ import { copyVerb } from './verbs/copy.js';
 import { inspectVerb } from './verbs/inspect.js';
 import { tagsVerb } from './verbs/tags.js';
 import { loginVerb, logoutVerb } from './verbs/login.js';
+import { packVerb } from './verbs/pack.js';
 
 /** Every verb, in the order `ocipkg --help` lists them. */
-export const VERBS: Verb[] = [copyVerb, inspectVerb, tagsVerb, loginVerb, logoutVerb];
+export const VERBS: Verb[] = [copyVerb, inspectVerb, tagsVerb, loginVerb, logoutVerb, packVerb];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

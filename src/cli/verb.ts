@@ -1,3 +1,4 @@
+import { OcipkgError } from '../errors.js';
 import type { ParseArgsConfig } from 'node:util';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -35,4 +36,12 @@ export function strs(values: Values, key: string): string[] {
   const v = values[key];
   if (v === undefined) return [];
   return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+}
+
+/** A non-negative integer option (`--uid 1000`); E_USAGE naming the option otherwise. */
+export function int(values: Values, key: string): number | undefined {
+  const v = str(values, key);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) > 0x7fffffff) throw new OcipkgError('E_USAGE', `--${key}: ${JSON.stringify(v)} is not a non-negative integer`);
+  return Number(v);
 }
