@@ -1,10 +1,9 @@
 import { Readable, Transform } from 'node:stream';
-import { OcipkgError } from './errors.js';
 import { fetchBytes } from './content/fetch-bytes.js';
 import type { ReadableStore, Store } from './content/store.js';
 import { isRootMediaType } from './spec/mediatype.js';
 import { parseRoot } from './spec/parse.js';
-import { formatPlatform, platformMatches } from './spec/platform.js';
+import { selectManifest } from './platform/select.js';
 import type { Descriptor, Platform } from './spec/types.js';
 
 export type CopyEvent =
@@ -108,15 +107,7 @@ export async function narrow(store: ReadableStore, desc: Descriptor, want: Platf
   const bytes = await fetchBytes(store, desc);
   const node = parseRoot(bytes, `${store.location}@${desc.digest}`, desc.mediaType);
   if (node.kind === 'manifest') return desc;
-  const candidates = node.index.manifests.filter((d) => d.platform && platformMatches(want, d.platform));
-  // Prefer an exact variant over a variant-less entry.
-  const exact = candidates.find((d) => d.platform?.variant === want.variant);
-  const hit = exact ?? candidates[0];
-  if (!hit) {
-    const offered = node.index.manifests.map((d) => (d.platform ? formatPlatform(d.platform) : 'unknown')).join(', ');
-    throw new OcipkgError('E_PLATFORM', `no build for ${formatPlatform(want)} in ${store.location}; available: ${offered || 'none'}`);
-  }
-  return hit;
+  return selectManifest(node.index.manifests, want, store.location);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { copy } from '../../copy.js';
-import { parsePlatform } from '../../spec/platform.js';
+import { parsePlatformSpec } from '../../platform/host.js';
 import type { Verb } from '../verb.js';
 import { str } from '../verb.js';
 import { withDestination, withSource } from '../stores.js';
@@ -19,7 +19,7 @@ Blobs DST already has are skipped; the tag is written last.
   async run({ positionals, values, stdout, stderr }) {
     const [srcRef, dstRef] = positionals as [string, string];
     const p = str(values, 'platform');
-    const platform = p === undefined || p === 'all' ? 'all' : parsePlatform(p, '--platform');
+    const platform = p === undefined || p === 'all' ? 'all' : parsePlatformSpec(p, '--platform');
     const open = { plainHttp: values['plain-http'] === true };
     const result = await withSource(srcRef, open, (src) =>
       withDestination(dstRef, open, (dst) => copy(src.store, src.reference, dst.store, dst.tag, { platform })),

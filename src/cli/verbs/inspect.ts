@@ -2,7 +2,7 @@ import { narrow } from '../../copy.js';
 import { fetchBytes } from '../../content/fetch-bytes.js';
 import { OcipkgError } from '../../errors.js';
 import { parseRoot } from '../../spec/parse.js';
-import { parsePlatform } from '../../spec/platform.js';
+import { parsePlatformSpec } from '../../platform/host.js';
 import type { Verb } from '../verb.js';
 import { str } from '../verb.js';
 import { withSource } from '../stores.js';
@@ -21,7 +21,7 @@ export const inspectVerb: Verb = {
     const p = str(values, 'platform');
     await withSource(positionals[0]!, { plainHttp: values['plain-http'] === true }, async ({ store, reference }) => {
       let desc = await store.resolve(reference);
-      if (p) desc = await narrow(store, desc, parsePlatform(p, '--platform'));
+      if (p) desc = await narrow(store, desc, parsePlatformSpec(p, '--platform'));
       const bytes = await fetchBytes(store, desc);
       if (!values.config) {
         stdout.write(bytes);

@@ -1,5 +1,5 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ioError } from '../../errors.js';
 import { encodeJson } from '../../spec/build.js';
@@ -46,6 +46,20 @@ export class OciLayoutStore extends LayoutReader implements Store {
     await this.init();
     const path = join(this.dir, blobPath(desc.digest));
     await writeVerified(path, content, desc, this.location);
+    this.created.blobs.push(path);
+  }
+
+  /**
+   * Move a file whose digest and size the caller computed while writing it (a layer from
+   * src/pack) into place as `desc`. Used for staging layouts, to avoid copying the bytes again.
+   */
+  async adopt(desc: Descriptor, file: string): Promise<void> {
+    await this.init();
+    const path = join(this.dir, blobPath(desc.digest));
+    await mkdir(dirname(path), { recursive: true });
+    await rename(file, path).catch((err) => {
+      throw ioError(err, path);
+    });
     this.created.blobs.push(path);
   }
 
