@@ -11,9 +11,10 @@ import { tagsVerb } from './verbs/tags.js';
 import { loginVerb, logoutVerb } from './verbs/login.js';
 import { packVerb } from './verbs/pack.js';
 import { buildVerb } from './verbs/build.js';
+import { pullVerb } from './verbs/pull.js';
 
 /** Every verb, in the order `ocipkg --help` lists them. */
-export const VERBS: Verb[] = [copyVerb, inspectVerb, tagsVerb, loginVerb, logoutVerb, buildVerb, packVerb];
+export const VERBS: Verb[] = [copyVerb, pullVerb, inspectVerb, tagsVerb, loginVerb, logoutVerb, buildVerb, packVerb];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -81,6 +81,16 @@ export class Extractor {
     }
   }
 
+  /** Write one plain file (an ORAS-style titled blob) at `name`, under the same rules as a tar entry. */
+  async file(name: string, content: Readable, where: string): Promise<void> {
+    const path = entryPath(name, where);
+    if (path === undefined) throw unsafe(where, name, 'not a file name');
+    await this.parents(path, where);
+    if (this.nodes.has(path)) await this.remove(path);
+    this.nodes.set(path, { kind: 'file' });
+    await pipeline(content, createWriteStream(join(this.root, path), { flags: 'wx', mode: 0o644 }));
+  }
+
   /** Re-check every symlink with the whole tree known; call after the last layer. */
   finish(where: string): void {
     for (const [path, node] of this.nodes) {
