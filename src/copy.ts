@@ -52,7 +52,7 @@ export async function copy(src: ReadableStore, srcRef: string | undefined, dst: 
           emit({ type: 'skip', descriptor: desc });
           return;
         }
-        if (dst.mount && (await dst.mount(desc, src))) {
+        if (dst.mount && (await dst.mount(desc, src.originOf ? await src.originOf(desc) : src))) {
           result.mounted++;
           emit({ type: 'mount', descriptor: desc });
           return;

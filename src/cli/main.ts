@@ -12,9 +12,11 @@ import { loginVerb, logoutVerb } from './verbs/login.js';
 import { packVerb } from './verbs/pack.js';
 import { buildVerb } from './verbs/build.js';
 import { pullVerb } from './verbs/pull.js';
+import { appendVerb } from './verbs/append.js';
+import { publishVerb } from './verbs/publish.js';
 
 /** Every verb, in the order `ocipkg --help` lists them. */
-export const VERBS: Verb[] = [copyVerb, pullVerb, inspectVerb, tagsVerb, loginVerb, logoutVerb, buildVerb, packVerb];
+export const VERBS: Verb[] = [copyVerb, pullVerb, inspectVerb, tagsVerb, loginVerb, logoutVerb, buildVerb, publishVerb, appendVerb, packVerb];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

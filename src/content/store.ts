@@ -25,6 +25,8 @@ export interface ReadableStore {
   resolve(reference?: string): Promise<Descriptor>;
   /** Tags the store knows, unsorted. */
   listTags(): Promise<string[]>;
+  /** For stores layered over others: the store that really holds `desc` (used to mount). */
+  originOf?(desc: Descriptor): Promise<ReadableStore>;
   /** Release file handles, connections, temp files. For a writer this also commits (see Store). */
   close(): Promise<void>;
 }

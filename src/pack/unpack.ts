@@ -94,7 +94,7 @@ export class Extractor {
   /** Re-check every symlink with the whole tree known; call after the last layer. */
   finish(where: string): void {
     for (const [path, node] of this.nodes) {
-      if (node.kind === 'symlink') this.resolveInside(posix.join(posix.dirname(path), node.target), where, path);
+      if (node.kind === 'symlink') this.resolveInside(`${posix.dirname(path)}/${node.target}`, where, path);
     }
   }
 
@@ -134,7 +134,7 @@ export class Extractor {
       case 'symlink': {
         const target = h.linkname ?? '';
         if (!target || target.startsWith('/') || target.includes('\0')) throw unsafe(where, path, `symlink to ${JSON.stringify(target)} points outside the target`);
-        this.resolveInside(posix.join(posix.dirname(path), target), where, path);
+        this.resolveInside(`${posix.dirname(path)}/${target}`, where, path);
         if (existing) await this.remove(path);
         await symlink(target, abs);
         this.nodes.set(path, { kind: 'symlink', target });

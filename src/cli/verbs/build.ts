@@ -3,7 +3,7 @@ import { OcipkgError } from '../../errors.js';
 import { parseCompression } from '../../pack/compress.js';
 import { parsePlatformSpec, targetPlatform } from '../../platform/host.js';
 import { formatPlatform } from '../../spec/platform.js';
-import { withDestination } from '../stores.js';
+import { withDestination } from '../../content/scoped.js';
 import type { Verb } from '../verb.js';
 import { str, strs } from '../verb.js';
 

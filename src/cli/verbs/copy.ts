@@ -2,7 +2,7 @@ import { copy } from '../../copy.js';
 import { parsePlatformSpec } from '../../platform/host.js';
 import type { Verb } from '../verb.js';
 import { str } from '../verb.js';
-import { withDestination, withSource } from '../stores.js';
+import { withDestination, withSource } from '../../content/scoped.js';
 
 export const copyVerb: Verb = {
   name: 'copy',

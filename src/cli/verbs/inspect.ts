@@ -5,7 +5,7 @@ import { parseRoot } from '../../spec/parse.js';
 import { parsePlatformSpec } from '../../platform/host.js';
 import type { Verb } from '../verb.js';
 import { str } from '../verb.js';
-import { withSource } from '../stores.js';
+import { withSource } from '../../content/scoped.js';
 
 export const inspectVerb: Verb = {
   name: 'inspect',

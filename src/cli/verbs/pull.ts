@@ -1,6 +1,6 @@
 import { pull } from '../../artifact/pull.js';
 import { targetPlatform } from '../../platform/host.js';
-import { withSource } from '../stores.js';
+import { withSource } from '../../content/scoped.js';
 import type { Verb } from '../verb.js';
 import { str } from '../verb.js';
 

@@ -1,7 +1,7 @@
 import { OcipkgError } from '../../errors.js';
 import { parseReference } from '../../spec/reference.js';
 import type { Verb } from '../verb.js';
-import { withSource } from '../stores.js';
+import { withSource } from '../../content/scoped.js';
 
 export const tagsVerb: Verb = {
   name: 'tags',

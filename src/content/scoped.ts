@@ -1,5 +1,5 @@
-import { openDestination, openSource, type OpenOptions, type Opened } from '../content/open.js';
-import type { ReadableStore, Store } from '../content/store.js';
+import { openDestination, openSource, type OpenOptions, type Opened } from './open.js';
+import type { ReadableStore, Store } from './store.js';
 import { parseReference } from '../spec/reference.js';
 
 /** Open a source reference, run `fn`, always release the store. */
