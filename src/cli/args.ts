@@ -8,7 +8,8 @@ export function parseVerbArgs(verb: Verb, argv: string[]): { positionals: string
   try {
     parsed = parseArgs({ args: argv, options: verb.options, allowPositionals: true, strict: true });
   } catch (err) {
-    const msg = (err as Error).message.split('\n')[0]!.replace(/^Unknown option '([^']*)'.*$/, 'unknown option $1');
+    const msg = (err as Error).message.split('\n')[0]!.replace(/^Unknown option '([^']*)'.*$/, 'unknown option $1')
+      .replace(/^Option '(--[^ ']*)[^']*' argument is ambiguous.*$/, "$1: a value that starts with - must be written $1=VALUE");
     throw new OcipkgError('E_USAGE', `${verb.name}: ${msg} (see ocipkg ${verb.name} --help)`);
   }
   const { positionals, values } = parsed;

@@ -9,6 +9,7 @@ import type { LayerCompression } from '../spec/mediatype.js';
 import { parseDigest } from '../spec/digest.js';
 import { decompressor } from './compress.js';
 import { Meter } from './meter.js';
+import { TarTail } from './tar-tail.js';
 
 type Node = { kind: 'dir' } | { kind: 'file' } | { kind: 'symlink'; target: string };
 
@@ -62,7 +63,7 @@ export class Extractor {
   async apply(layer: Readable, compression: LayerCompression, where: string, diffId?: string): Promise<void> {
     const meter = new Meter(diffId ? [parseDigest(diffId).algorithm] : []);
     const extract = tar.extract();
-    const feed = pipeline(layer, decompressor(compression), meter, extract).catch((err: Error) => {
+    const feed = pipeline(layer, decompressor(compression), meter, new TarTail(), extract).catch((err: Error) => {
       throw err instanceof OcipkgError ? err : new OcipkgError('E_INVALID', `${where}: not a readable layer (${err.message})`);
     });
     const consume = (async () => {

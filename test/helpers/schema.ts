@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseRoot } from '../../src/spec/parse.js';
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 
@@ -21,3 +24,28 @@ export function assertValidOci(kind: OciKind, doc: unknown, what: string = kind)
     assert.fail(`${what} is not a valid OCI ${kind}: ${problems}`);
   }
 }
+
+/** Every JSON document in a layout directory, checked against the schemas. */
+export async function assertLayoutValid(dir: string): Promise<number> {
+  assertValidOci('oci-layout', JSON.parse(await readFile(join(dir, 'oci-layout'), 'utf8')));
+  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
+  assertValidOci('index', index, 'index.json');
+  let n = 0;
+  for (const hex of await readdir(join(dir, 'blobs', 'sha256'))) {
+    const bytes = await readFile(join(dir, 'blobs', 'sha256', hex));
+    let doc: { mediaType?: string; rootfs?: unknown; manifests?: unknown; config?: unknown };
+    try {
+      doc = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      continue; // a layer
+    }
+    if (doc.rootfs) assertValidOci('config', doc, hex);
+    else if (doc.manifests || doc.config) {
+      const root = parseRoot(bytes, hex);
+      assertValidOci(root.kind, doc, hex);
+    }
+    n++;
+  }
+  return n;
+}
+

@@ -109,3 +109,22 @@ test('symlinks and hardlinks that stay inside are kept', async () => {
   assert.equal(await readFile(join(out, 'lib/hard'), 'utf8'), 'elf');
   assert.equal(await readFile(join(out, 'share/up'), 'utf8'), 'elf');
 });
+
+test('a layer that ends right after its last entry (no padding, no end blocks) is read; one cut inside data is not', async () => {
+  const dir = await tempDir();
+  const layout = join(dir, 'layout');
+  const { gzipSync } = await import('node:zlib');
+  const { makeTar } = await import('../helpers/artifacts.js');
+  const full = await makeTar([{ name: 'a.txt', content: 'hello' }]);
+  const short = full.subarray(0, 512 + 5);
+  const cut = full.subarray(0, 512 + 3);
+  await writeArtifact(layout, 'short', [{ bytes: gzipSync(short), mediaType: MediaType.LayerGzip, tar: short }]);
+  await writeArtifact(layout, 'cut', [{ bytes: gzipSync(cut), mediaType: MediaType.LayerGzip, tar: cut }]);
+  const ok = await runCli(['pull', `oci:${layout}:short`, '-o', join(dir, 'o1')]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(await readFile(join(dir, 'o1', 'a.txt'), 'utf8'), 'hello');
+  const bad = await runCli(['pull', `oci:${layout}:cut`, '-o', join(dir, 'o2')]);
+  assert.equal(bad.code, 8, bad.stderr);
+  assert.match(bad.stderr, /not a readable layer/);
+  assert.deepEqual(await readdir(join(dir, 'o2')), []);
+});

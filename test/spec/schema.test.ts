@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assertValidOci } from '../helpers/schema.js';
+import { assertLayoutValid, assertValidOci } from '../helpers/schema.js';
 import { buildIndex, buildManifest, emptyConfig, descriptorFor } from '../../src/spec/build.js';
 import { MediaType } from '../../src/spec/mediatype.js';
 import { OciLayoutStore } from '../../src/content/layout/store.js';
@@ -10,7 +9,6 @@ import { OciArchiveWriter } from '../../src/content/archive/store.js';
 import { randomArtifact } from '../helpers/random.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runCli } from '../helpers/cli.js';
-import { parseRoot } from '../../src/spec/parse.js';
 
 test('the schemas reject what the spec forbids', () => {
   const good = buildManifest({ config: emptyConfig().descriptor, layers: [] }).doc;
@@ -27,30 +25,6 @@ test('the schemas reject what the spec forbids', () => {
   ];
   for (const [kind, doc] of bad) assert.throws(() => assertValidOci(kind as 'manifest', doc), /is not a valid OCI/, JSON.stringify(doc));
 });
-
-/** Every JSON document in a layout directory, checked against the schemas. */
-async function assertLayoutValid(dir: string): Promise<number> {
-  assertValidOci('oci-layout', JSON.parse(await readFile(join(dir, 'oci-layout'), 'utf8')));
-  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
-  assertValidOci('index', index, 'index.json');
-  let n = 0;
-  for (const hex of await readdir(join(dir, 'blobs', 'sha256'))) {
-    const bytes = await readFile(join(dir, 'blobs', 'sha256', hex));
-    let doc: { mediaType?: string; rootfs?: unknown; manifests?: unknown; config?: unknown };
-    try {
-      doc = JSON.parse(bytes.toString('utf8'));
-    } catch {
-      continue; // a layer
-    }
-    if (doc.rootfs) assertValidOci('config', doc, hex);
-    else if (doc.manifests || doc.config) {
-      const root = parseRoot(bytes, hex);
-      assertValidOci(root.kind, doc, hex);
-    }
-    n++;
-  }
-  return n;
-}
 
 test('everything ocipkg writes validates against the image-spec schemas', async () => {
   const dir = await tempDir();

@@ -59,8 +59,8 @@ slash (prefix/) puts its contents at the root. Prints the digest of what it wrot
                         that platform's install prefix (its contents at the root); PATHs given
                         as well (shared headers, say) go into every platform's manifest
   --annotation K=V      a manifest annotation (repeatable), e.g. org.opencontainers.image.version=1.2.0
-  --link-libs ARGS      linker arguments consumers need (e.g. "-lstdc++ -lpthread"), for ocipkg-link
-  --link-cflags ARGS    compiler arguments consumers need (e.g. -DHELLO_SHARED), for ocipkg-link
+  --link-libs=ARGS      linker arguments consumers need (e.g. --link-libs="-lstdc++ -lpthread"), for ocipkg-link
+  --link-cflags=ARGS    compiler arguments consumers need (e.g. --link-cflags=-DHELLO_SHARED)
   --compression C       gzip (default) or zstd
   --plain-http          speak HTTP, not HTTPS, to the registry
 
