@@ -4,7 +4,8 @@
 //  2. `ocipkg build` it into a local oci: layout (.tmp/demo/layout, tag 1.0.0)
 //  3. `ocipkg install` in the example node-gyp addon, whose package.json names that layout
 //  4. node-gyp builds the addon; binding.gyp asks `ocipkg-link` for flags
-//  5. load the addon and call it
+//  5. load the addon and call it (libhello found through the rpath: the cache prefix)
+//  6. copy libhello next to the addon (`ocipkg-link --copy build/Release`): found via $ORIGIN
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,7 +23,7 @@ const env = {
 };
 
 function step(n, text) {
-  console.log(`\n[${n}/5] ${text}`);
+  console.log(`\n[${n}/6] ${text}`);
 }
 function run(cmd, args, opts = {}) {
   console.log(`  $ ${[cmd, ...args].join(' ')}`);
@@ -34,6 +35,8 @@ if (!existsSync(cli)) {
   process.exit(1);
 }
 rmSync(work, { recursive: true, force: true });
+// The layout is rebuilt on every run (with this machine's compiler), so an old pin would not match.
+rmSync(join(addon, 'ocipkg-lock.json'), { force: true });
 mkdirSync(work, { recursive: true });
 
 step(1, 'building libhello 1.0.0 into a staging prefix');
@@ -60,12 +63,27 @@ console.log(`  flags: ${run(join(nm, '.bin', 'ocipkg-link'), ['hello', '--ldflag
 
 step(4, 'building the addon with node-gyp (binding.gyp calls ocipkg-link)');
 const nodeGyp = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-run(process.execPath, [existsSync(nodeGyp) ? nodeGyp : 'node-gyp', 'rebuild', '--nodedir=/usr'], {
+run(process.execPath, [existsSync(nodeGyp) ? nodeGyp : 'node-gyp', 'rebuild', '--nodedir=/usr', '--loglevel=warn'], {
   cwd: addon,
   env: { ...env, PATH: `${join(nm, '.bin')}:${env.PATH}` },
 });
 
-step(5, 'loading the addon');
-const out = run(process.execPath, ['-e', "const a = require('./index.js'); console.log(a.greet('demo'), '| answer:', a.answer())"], { cwd: addon });
-console.log(`  ${out.trim()}`);
+const where = () => {
+  try {
+    const line = execFileSync('ldd', [join(addon, 'build', 'Release', 'hello_addon.node')]).toString().split('\n').find((l) => l.includes('libhello'));
+    return line ? `  libhello resolved by the loader: ${line.trim()}` : '';
+  } catch {
+    return '';
+  }
+};
+const call = "const a = require('./index.js'); console.log(a.greet('demo'), '| answer:', a.answer())";
+
+step(5, 'loading the addon (libhello from the per-user cache, through the rpath)');
+console.log(`  ${run(process.execPath, ['-e', call], { cwd: addon }).trim()}`);
+console.log(where());
+
+step(6, 'copying libhello next to the addon (ocipkg-link --copy build/Release), found via $ORIGIN');
+console.log(`  copied: ${run(join(nm, '.bin', 'ocipkg-link'), ['hello', '--copy', 'build/Release'], { cwd: addon }).trim()}`);
+console.log(`  ${run(process.execPath, ['-e', call], { cwd: addon }).trim()}`);
+console.log(where());
 console.log('\ndemo: done');

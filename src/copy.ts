@@ -64,11 +64,16 @@ export async function copy(src: ReadableStore, srcRef: string | undefined, dst: 
           return;
         }
         emit({ type: 'start', descriptor: desc });
-        let stream: Readable = await src.fetch(desc);
-        if (opts.onProgress) stream = tap(stream, (n) => emit({ type: 'bytes', descriptor: desc, bytes: n }));
-        await dst.push(desc, stream);
+        let moved = desc.size;
+        if (dst.pushFrom) {
+          moved = await dst.pushFrom(desc, src);
+        } else {
+          let stream: Readable = await src.fetch(desc);
+          if (opts.onProgress) stream = tap(stream, (n) => emit({ type: 'bytes', descriptor: desc, bytes: n }));
+          await dst.push(desc, stream);
+        }
         result.copied++;
-        result.bytes += desc.size;
+        result.bytes += moved;
         emit({ type: 'done', descriptor: desc });
       });
       p.catch((err) => (failed ??= err));

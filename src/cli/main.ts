@@ -14,9 +14,11 @@ import { buildVerb } from './verbs/build.js';
 import { pullVerb } from './verbs/pull.js';
 import { appendVerb } from './verbs/append.js';
 import { publishVerb } from './verbs/publish.js';
+import { installVerb } from './verbs/install.js';
+import { cacheVerb } from './verbs/cache.js';
 
 /** Every verb, in the order `ocipkg --help` lists them. */
-export const VERBS: Verb[] = [copyVerb, pullVerb, inspectVerb, tagsVerb, loginVerb, logoutVerb, buildVerb, publishVerb, appendVerb, packVerb];
+export const VERBS: Verb[] = [installVerb, copyVerb, pullVerb, inspectVerb, tagsVerb, loginVerb, logoutVerb, buildVerb, publishVerb, appendVerb, packVerb, cacheVerb];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -25,6 +25,11 @@ export interface ReadableStore {
   resolve(reference?: string): Promise<Descriptor>;
   /** Tags the store knows, unsorted. */
   listTags(): Promise<string[]>;
+  /**
+   * The blob's bytes from `offset` on, NOT verified: for a caller that already holds the first
+   * `offset` bytes and verifies the whole (resuming an interrupted download). Optional.
+   */
+  fetchFrom?(desc: Descriptor, offset: number): Promise<Readable>;
   /** For stores layered over others: the store that really holds `desc` (used to mount). */
   originOf?(desc: Descriptor): Promise<ReadableStore>;
   /** Release file handles, connections, temp files. For a writer this also commits (see Store). */
@@ -35,6 +40,12 @@ export interface Store extends ReadableStore {
   push(desc: Descriptor, content: Readable): Promise<void>;
   /** Name `desc` by `reference` (a tag). Undefined records `desc` as an untagged root where the store has such a notion. */
   tag(desc: Descriptor, reference?: string): Promise<void>;
+  /**
+   * Fetch and store a blob itself, from `src` (so it can resume a partial download or make
+   * concurrent processes share one download). Used by copy() instead of fetch + push when present.
+   * Resolves to the number of bytes it fetched (0 when another process had stored the blob).
+   */
+  pushFrom?(desc: Descriptor, src: ReadableStore): Promise<number>;
   /**
    * Copy a blob from another store without moving its bytes through us, when the two share a
    * backend (cross-repository mount on one registry). Resolves false when not possible.

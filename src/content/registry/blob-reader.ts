@@ -7,14 +7,15 @@ import type { RegistryTransport, Scope } from './types.js';
  * A blob's bytes from a registry, resuming with `Range: bytes=N-` when the connection breaks
  * mid-body (S3/GCS redirects included, since the transport follows them). A server that
  * answers a range request with 200 is read again from the start, skipping what we have.
- * Verification happens above this, over the whole stream.
+ * Verification happens above this, over the whole stream. `start` asks for the bytes from an
+ * offset (a download resumed by a later run); the stream then holds only those.
  */
-export async function blobStream(transport: RegistryTransport, url: string, desc: Descriptor, scopes: Scope[], attempts = 5): Promise<Readable> {
+export async function blobStream(transport: RegistryTransport, url: string, desc: Descriptor, scopes: Scope[], attempts = 5, start = 0): Promise<Readable> {
   const get = (headers: Record<string, string>) => transport.request({ method: 'GET', url, headers, scopes, what: `blob ${desc.digest}`, expect: [200, 206] });
   // The first request is made now, so "not found" and "unauthorized" come from fetch itself.
-  const first = await get({});
+  const first = await get(start > 0 ? { range: `bytes=${start}-` } : {});
   async function* chunks(): AsyncGenerator<Buffer> {
-    let received = 0;
+    let received = start;
     for (let attempt = 0; ; attempt++) {
       const res = attempt === 0 ? first : await get({ range: `bytes=${received}-` });
       let skip = 0;

@@ -60,6 +60,11 @@ export class RegistryStore implements Store {
     return desc;
   }
 
+  /** The blob's bytes from `offset` on, unverified: for a caller that verifies the whole (a resumed download). */
+  async fetchFrom(desc: Descriptor, offset: number): Promise<Readable> {
+    return blobStream(this.transport, `/v2/${this.repository}/blobs/${desc.digest}`, desc, this.scopes(), 5, offset);
+  }
+
   async fetch(desc: Descriptor): Promise<Readable> {
     const cached = this.manifests.get(desc.digest);
     if (cached) return verifying(Readable.from([cached]), desc, this.location);
