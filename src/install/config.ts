@@ -112,7 +112,8 @@ export function parseDependency(v: unknown, where: string): Dependency {
     fail(`${where}.image`, (err as Error).message);
   }
   const version = string(v, 'version', where);
-  if (version !== undefined && semver.validRange(version) === null) fail(`${where}.version`, `${JSON.stringify(version)} is not a semver range`);
+  // `^x` and `~*` parse (as "anything") but say nothing: a range must name a version or be `*`.
+  if (version !== undefined && (semver.validRange(version) === null || !/\d/.test(version) && !/^\s*[*xX]?\s*$/.test(version))) fail(`${where}.version`, `${JSON.stringify(version)} is not a semver range`);
   const tagTemplate = string(v, 'tagTemplate', where);
   if (tagTemplate !== undefined) {
     for (const m of tagTemplate.matchAll(/\{([^}]*)\}/g)) if (!TEMPLATE_VARS.includes(m[1]!)) fail(`${where}.tagTemplate`, `unknown placeholder {${m[1]}} (known: ${TEMPLATE_VARS.map((x) => `{${x}}`).join(' ')})`);

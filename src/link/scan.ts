@@ -103,7 +103,7 @@ export async function scanPrefix(prefix: string, os: string, selected?: string[]
       const [name, kind] = s.split(':') as [string, string | undefined];
       const hit = found.find((l) => l.name === name && (!kind || l.kind === kind || (kind === 'shared' && l.kind === 'import')));
       if (!hit) {
-        const names = [...new Set(found.map((l) => `${l.name}${l.kind === 'static' ? ':static' : ''}`))];
+        const names = [...new Set(found.map((l) => `${l.name}${l.kind === 'static' ? ':static' : ''}`))].sort();
         throw new OcipkgError('E_CONFIG', `${where}: ${JSON.stringify(s)} is not in the artifact (found: ${names.join(', ') || 'no libraries'})`);
       }
       return hit;
@@ -133,10 +133,12 @@ async function readPkgConfig(prefix: string, own: string[]): Promise<{ cflags: s
       const k = /^([A-Za-z.]+):\s*(.*)$/.exec(line);
       const expand = (s: string) => s.replace(/\$\{([^}]+)\}/g, (_m, n: string) => vars[n] ?? '');
       if (v) vars[v[1]!] = v[1] === 'prefix' ? prefix : expand(v[2]!);
-      else if (k) fields[k[1]!] = expand(k[2]!);
+      else if (k) fields[k[1]!] = k[2]!;
     }
-    for (const t of (fields.Cflags ?? '').split(/\s+/).filter(Boolean)) if (!t.startsWith('-I') && !cflags.includes(t)) cflags.push(t);
-    for (const t of `${fields.Libs ?? ''} ${fields['Libs.private'] ?? ''}`.split(/\s+/).filter(Boolean)) {
+    // Split before expanding: the prefix may contain spaces.
+    const words = (s: string | undefined) => (s ?? '').split(/\s+/).filter(Boolean).map((w) => w.replace(/\$\{([^}]+)\}/g, (_m, n: string) => vars[n] ?? ''));
+    for (const t of words(fields.Cflags)) if (!t.startsWith('-I') && !cflags.includes(t)) cflags.push(t);
+    for (const t of [...words(fields.Libs), ...words(fields['Libs.private'])]) {
       if (t.startsWith('-L') || (t.startsWith('-l') && own.includes(t.slice(2)))) continue;
       if (!libs.includes(t)) libs.push(t);
     }
