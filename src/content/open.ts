@@ -6,10 +6,14 @@ import { LayoutReader } from './layout/reader.js';
 import { OciLayoutStore } from './layout/store.js';
 import { DirectorySource } from './layout/source.js';
 import type { ReadableStore, Store } from './store.js';
+import { MirroredStore, parseMirrors } from './mirror.js';
+import { join } from 'node:path';
 
 export interface OpenOptions {
   /** Use plain HTTP for this registry (loopback registries always are). */
   plainHttp?: boolean;
+  /** Mirrors to read through (default: OCIPKG_MIRRORS); sources only. */
+  mirrors?: string;
 }
 
 export interface Opened<S> {
@@ -24,6 +28,23 @@ export interface Opened<S> {
 async function openRegistry(ref: RegistryReference, opts: OpenOptions): Promise<RegistryStore> {
   const [{ RegistryStore }, { createTransport }] = await Promise.all([import('./registry/store.js'), import('./registry/transport.js')]);
   return new RegistryStore(createTransport(ref.registry, { plainHttp: opts.plainHttp ?? false }), ref.repository);
+}
+
+/** A registry source, behind its OCIPKG_MIRRORS mirrors when it has any. */
+async function openRegistrySource(ref: RegistryReference, opts: OpenOptions): Promise<ReadableStore> {
+  const origin = await openRegistry(ref, opts);
+  const targets = parseMirrors(opts.mirrors ?? process.env.OCIPKG_MIRRORS).get(ref.registry.toLowerCase()) ?? [];
+  if (!targets.length) return origin;
+  const mirrors: ReadableStore[] = [];
+  for (const t of targets) {
+    if (t.kind === 'layout') {
+      const dir = join(t.dir, ref.repository);
+      mirrors.push(new LayoutReader(new DirectorySource(dir), `oci:${dir} (mirror of ${ref.registry})`));
+    } else {
+      mirrors.push(await openRegistry({ ...ref, registry: t.registry, repository: t.prefix ? `${t.prefix}/${ref.repository}` : ref.repository }, { plainHttp: opts.plainHttp ?? false }));
+    }
+  }
+  return new MirroredStore([...mirrors, origin]);
 }
 
 function refParts(ref: Reference): { reference?: string; tag?: string } {
@@ -42,7 +63,7 @@ export async function openSource(ref: Reference, opts: OpenOptions = {}): Promis
     case 'oci-archive':
       return { store: await OciArchiveReader.open(ref.path), ...refParts(ref) };
     case 'registry':
-      return { store: await openRegistry(ref, opts), ...refParts(ref) };
+      return { store: await openRegistrySource(ref, opts), ...refParts(ref) };
   }
 }
 

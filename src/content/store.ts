@@ -30,6 +30,8 @@ export interface ReadableStore {
    * `offset` bytes and verifies the whole (resuming an interrupted download). Optional.
    */
   fetchFrom?(desc: Descriptor, offset: number): Promise<Readable>;
+  /** Manifests whose `subject` is `digest` (referrers), where the store can list them. */
+  referrers?(digest: string, artifactType?: string): Promise<Descriptor[]>;
   /** For stores layered over others: the store that really holds `desc` (used to mount). */
   originOf?(desc: Descriptor): Promise<ReadableStore>;
   /** Release file handles, connections, temp files. For a writer this also commits (see Store). */

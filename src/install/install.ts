@@ -13,6 +13,7 @@ import { isMusl, targetPlatform } from '../platform/host.js';
 import { parseRoot } from '../spec/parse.js';
 import type { Descriptor, Platform } from '../spec/types.js';
 import { readPackageConfig, type Dependency } from './config.js';
+import { formatBytes } from '../cli/progress.js';
 import { emptyLockfile, encodeLockfile, LOCKFILE, readLockfile, writeLockfile, type LockEntry, type Lockfile } from './lockfile.js';
 import { openDependency, resolveDependency, resolvePinned, type Resolution } from './resolve.js';
 
@@ -31,6 +32,8 @@ export interface InstallOptions {
   verify?: boolean;
   /** One line per artifact. */
   log?: (line: string) => void;
+  /** Told of every chunk downloaded (progress display). */
+  onBytes?: (n: number) => void;
 }
 
 export interface Installed {
@@ -57,9 +60,6 @@ export function isOffline(opts: { offline?: boolean }, env = process.env): boole
   return opts.offline ?? (env.OCIPKG_OFFLINE === '1' || env.OCIPKG_OFFLINE === 'true');
 }
 
-function human(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
 
 /** Is everything `manifest` needs in the cache, sound? Corrupt blobs are removed (and so fetched again). */
 async function cached(cache: CacheStore, manifest: Descriptor, verify: boolean): Promise<boolean> {
@@ -104,6 +104,7 @@ export async function install(dir: string, opts: InstallOptions = {}): Promise<I
   const offline = isOffline(opts);
   const cache = new CacheStore(cacheDir());
   await cache.init();
+  if (opts.onBytes) cache.onBytes = opts.onBytes;
   const log = opts.log ?? (() => {});
 
   const one = async (dep: Dependency): Promise<[Installed, LockEntry]> => {
@@ -144,7 +145,7 @@ export async function install(dir: string, opts: InstallOptions = {}): Promise<I
       const node = parseRoot(await fetchBytes(cache, res.manifest), cache.location, res.manifest.mediaType);
       const blobs = node.kind === 'manifest' ? [node.manifest.config, ...node.manifest.layers].map((d) => ({ digest: d.digest, size: d.size })) : [];
       await touchRecord(cache.root, { reference, ...(res.digest ? { root: res.digest } : {}), manifest: res.manifest.digest, blobs: [{ digest: res.manifest.digest, size: res.manifest.size }, ...blobs], lockfile: join(dir, LOCKFILE) });
-      log(`${dep.name}: ${reference} → ${res.manifest.digest.slice(0, 19)} ${key} (${downloaded ? `downloaded ${human(downloaded)}` : 'from cache'})`);
+      log(`${dep.name}: ${reference} → ${res.manifest.digest.slice(0, 19)} ${key} (${downloaded ? `downloaded ${formatBytes(downloaded)}` : 'from cache'})`);
       const installed: Installed = { name: dep.name, dependency: dep, platform, platformKey: key, ...(res.tag ? { tag: res.tag } : {}), ...(res.digest ? { digest: res.digest } : {}), manifest: res.manifest, prefix, cmakePrefix: cmake, downloaded, copied };
       const newEntry: LockEntry = {
         image: dep.image,

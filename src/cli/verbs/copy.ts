@@ -1,4 +1,5 @@
-import { copy } from '../../copy.js';
+import { copy, type CopyEvent } from '../../copy.js';
+import { Progress } from '../progress.js';
 import { parsePlatformSpec } from '../../platform/host.js';
 import type { Verb } from '../verb.js';
 import { str } from '../verb.js';
@@ -21,9 +22,11 @@ Blobs DST already has are skipped; the tag is written last.
     const p = str(values, 'platform');
     const platform = p === undefined || p === 'all' ? 'all' : parsePlatformSpec(p, '--platform');
     const open = { plainHttp: values['plain-http'] === true };
+    const progress = Progress.for(stderr as NodeJS.WriteStream, 'copying  ');
+    const onProgress = progress.enabled ? (e: CopyEvent) => e.type === 'bytes' && progress.add(e.bytes) : undefined;
     const result = await withSource(srcRef, open, (src) =>
-      withDestination(dstRef, open, (dst) => copy(src.store, src.reference, dst.store, dst.tag, { platform })),
-    );
+      withDestination(dstRef, open, (dst) => copy(src.store, src.reference, dst.store, dst.tag, { platform, ...(onProgress ? { onProgress } : {}) })),
+    ).finally(() => progress.done());
     stderr.write(`Copied ${srcRef} → ${dstRef} (${result.copied} copied, ${result.skipped} skipped${result.mounted ? `, ${result.mounted} mounted` : ''})\n`);
     stdout.write(`${result.root.digest}\n`);
   },

@@ -2,6 +2,7 @@ import { install } from '../../install/install.js';
 import { targetPlatform } from '../../platform/host.js';
 import type { Verb } from '../verb.js';
 import { str } from '../verb.js';
+import { Progress } from '../progress.js';
 
 export const installVerb: Verb = {
   name: 'install',
@@ -19,12 +20,17 @@ One line per artifact on stderr.
   options: { frozen: { type: 'boolean' }, offline: { type: 'boolean' }, platform: { type: 'string' }, 'plain-http': { type: 'boolean' } },
   args: 0,
   async run({ values, stderr }) {
+    const progress = Progress.for(stderr as NodeJS.WriteStream, 'downloading  ');
     await install(process.cwd(), {
+      onBytes: (n) => progress.add(n),
       frozen: values.frozen === true,
       ...(values.offline === true ? { offline: true } : {}),
       platform: targetPlatform(str(values, 'platform')),
       plainHttp: values['plain-http'] === true,
-      log: (line) => stderr.write(`${line}\n`),
-    });
+      log: (line) => {
+        progress.done();
+        stderr.write(`${line}\n`);
+      },
+    }).finally(() => progress.done());
   },
 };

@@ -27,6 +27,9 @@ export function cacheDir(env = process.env): string {
  * digest only after the whole was verified. Tags are not kept here (lockfiles pin digests).
  */
 export class CacheStore extends OciLayoutStore {
+  /** Told of every chunk downloaded (for a progress display). */
+  onBytes?: (n: number) => void;
+
   constructor(readonly root: string) {
     super(root, `cache:${root}`);
   }
@@ -73,9 +76,11 @@ export class CacheStore extends OciLayoutStore {
     if (have > 0) for await (const c of createReadStream(partial, { end: have - 1 })) hash.update(c as Buffer);
     const body = have > 0 ? await src.fetchFrom!(desc, have) : await src.fetch(desc);
     let size = have;
+    const onBytes = this.onBytes;
     const meter = new Transform({
       transform(chunk: Buffer, _e, cb) {
         size += chunk.length;
+        onBytes?.(chunk.length);
         if (size > desc.size) return cb(new OcipkgError('E_DIGEST_MISMATCH', `digest mismatch for ${desc.digest} from ${src.location}: more than the ${desc.size} bytes the descriptor gives`));
         hash.update(chunk);
         cb(null, chunk);

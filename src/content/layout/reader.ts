@@ -76,6 +76,23 @@ export class LayoutReader implements ReadableStore {
     return { ...desc, mediaType: rootMediaType(parseRoot(bytes, `${this.location}@${digest}`)) };
   }
 
+  /** Referrers in a layout: the manifests index.json lists whose subject is `digest`. */
+  async referrers(digest: string, artifactType?: string): Promise<Descriptor[]> {
+    const out: Descriptor[] = [];
+    for (const d of (await this.readIndex()).manifests) {
+      if (!isRootMediaType(d.mediaType) || out.some((o) => o.digest === d.digest)) continue;
+      const bytes = await this.source.readFile(blobPath(d.digest), MAX_MANIFEST_BYTES).catch(() => undefined);
+      if (!bytes) continue;
+      const node = parseRoot(bytes, `${this.location}@${d.digest}`, d.mediaType);
+      const doc = node.kind === 'manifest' ? node.manifest : node.index;
+      if (doc.subject?.digest !== digest) continue;
+      const type = doc.artifactType ?? (node.kind === 'manifest' ? node.manifest.config.mediaType : undefined);
+      if (artifactType && type !== artifactType) continue;
+      out.push({ mediaType: d.mediaType, digest: d.digest, size: d.size, ...(type ? { artifactType: type } : {}), ...(doc.annotations ? { annotations: doc.annotations } : {}) });
+    }
+    return out;
+  }
+
   async fetch(desc: Descriptor): Promise<Readable> {
     const rel = blobPath(desc.digest);
     const size = await this.source.size(rel);

@@ -4,6 +4,7 @@ import { isDigest, verifyBuffer, verifying } from '../../spec/digest.js';
 import { MANIFEST_ACCEPT, isRootMediaType } from '../../spec/mediatype.js';
 import { parseIndex, parseJson, parseRoot, rootMediaType } from '../../spec/parse.js';
 import { digestOf } from '../../spec/digest.js';
+import { buildIndex } from '../../spec/build.js';
 import type { Descriptor } from '../../spec/types.js';
 import { MAX_MANIFEST_BYTES, readAll } from '../fetch-bytes.js';
 import type { ReadableStore, Store } from '../store.js';
@@ -99,8 +100,11 @@ export class RegistryStore implements Store {
     if (isRootMediaType(desc.mediaType)) {
       const bytes = await readAll(content, MAX_MANIFEST_BYTES, `manifest ${desc.digest}`);
       verifyBuffer(bytes, desc, 'the source');
-      await this.putManifest(desc, bytes, desc.digest);
+      const acknowledged = await this.putManifest(desc, bytes, desc.digest);
       this.manifests.set(desc.digest, bytes);
+      const node = parseRoot(bytes, `${this.location}@${desc.digest}`, desc.mediaType);
+      const doc = node.kind === 'manifest' ? node.manifest : node.index;
+      if (doc.subject && !acknowledged) await this.addReferrerTag(doc.subject.digest, { ...desc, ...(doc.artifactType ? { artifactType: doc.artifactType } : node.kind === 'manifest' ? { artifactType: node.manifest.config.mediaType } : {}), ...(doc.annotations ? { annotations: doc.annotations } : {}) });
       return;
     }
     if (await this.exists(desc)) {
@@ -110,7 +114,28 @@ export class RegistryStore implements Store {
     await uploadBlob(this.transport, this.repository, desc, content, this.upload);
   }
 
-  private async putManifest(desc: Descriptor, bytes: Buffer, reference: string): Promise<void> {
+  /**
+   * A registry without the referrers API (no OCI-Subject header on the manifest PUT) learns of a
+   * referrer through the tag schema of the distribution spec: an index tagged `sha256-<hex>` of
+   * the subject, which the pusher keeps up to date.
+   */
+  private async addReferrerTag(subject: string, referrer: Descriptor): Promise<void> {
+    const tag = subject.replace(':', '-');
+    let manifests: Descriptor[] = [];
+    try {
+      const cur = await this.resolve(tag);
+      manifests = parseIndex(parseJson(await readAll(await this.fetch(cur), MAX_MANIFEST_BYTES, tag), tag), tag).manifests;
+    } catch (err) {
+      if (!(err instanceof OcipkgError && err.code === 'E_NOT_FOUND')) throw err;
+    }
+    if (manifests.some((d) => d.digest === referrer.digest)) return;
+    const { platform: _p, ...entry } = referrer;
+    const index = buildIndex({ manifests: [...manifests, entry] });
+    await this.putManifest(index.descriptor, index.bytes, tag);
+  }
+
+  /** PUT a manifest; resolves whether the registry acknowledged its subject (OCI-Subject). */
+  private async putManifest(desc: Descriptor, bytes: Buffer, reference: string): Promise<boolean> {
     const res = await this.transport.request({
       method: 'PUT',
       url: `/v2/${this.repository}/manifests/${reference}`,
@@ -121,6 +146,7 @@ export class RegistryStore implements Store {
       body: bytes,
     });
     res.body.resume();
+    return !!res.headers['oci-subject'];
   }
 
   async tag(desc: Descriptor, reference?: string): Promise<void> {

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { startProxy, type Proxy } from '../helpers/proxy.js';
+import { startRegistry, type Registry } from '../helpers/registry.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let reg: Registry;
+let proxy: Proxy;
+let breaking = true;
+
+before(async () => {
+  reg = await startRegistry();
+  proxy = await startProxy(reg.url, (req) => (breaking && req.method === 'GET' && req.url!.includes('/blobs/') ? { resetAfter: 256 * 1024 } : undefined));
+});
+after(async () => {
+  await proxy?.close();
+  await reg?.stop();
+});
+
+test('an install whose download keeps breaking leaves a partial blob that the next run resumes with Range', async () => {
+  const dir = await tempDir();
+  await mkdir(join(dir, 'files'));
+  await writeFile(join(dir, 'files', 'big.bin'), randomBytes(6 * 1024 * 1024));
+  const b = await runCli(['build', join(dir, 'files'), '--tag', `${reg.host}/lib/big:1.0.0`]);
+  assert.equal(b.code, 0, b.stderr);
+  const p = join(dir, 'pkg');
+  await mkdir(p);
+  await writeFile(join(p, 'package.json'), JSON.stringify({ name: 'x', ocipkg: { image: `${proxy.host}/lib/big`, version: '^1' } }));
+  const env = { OCIPKG_CACHE_DIR: join(dir, 'cache') };
+
+  const first = await runCli(['install'], { cwd: p, env });
+  assert.equal(first.code, 6, first.stderr);
+  assert.match(first.stderr, /^ocipkg: .*download of sha256:[0-9a-f]{64} broke off after \d+ of \d+ bytes/);
+  const partials = (await readdir(join(dir, 'cache', 'blobs', 'sha256'))).filter((f) => f.endsWith('.partial'));
+  assert.equal(partials.length, 1, 'the bytes fetched so far are kept');
+
+  breaking = false;
+  const seenBefore = proxy.seen.length;
+  const second = await runCli(['install'], { cwd: p, env });
+  assert.equal(second.code, 0, second.stderr);
+  const resumed = proxy.seen.slice(seenBefore).find((s) => s.url.includes(partials[0]!.replace('.partial', '')) && s.method === 'GET');
+  assert.match(String(resumed?.headers.range), /^bytes=[1-9]\d*-$/, 'the second run asked only for the rest');
+  assert.deepEqual((await readdir(join(dir, 'cache', 'blobs', 'sha256'))).filter((f) => f.endsWith('.partial') || f.endsWith('.lock')), []);
+  const v = await runCli(['cache', 'verify'], { env });
+  assert.equal(v.code, 0, v.stderr);
+});
