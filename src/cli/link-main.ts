@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OcipkgError } from '../errors.js';
 import { copyRuntime } from '../link/copy.js';
@@ -10,6 +8,7 @@ import { findPackageDir, ready } from '../link/resolve-installed.js';
 import { targetPlatform } from '../platform/host.js';
 import { version } from './main.js';
 import { reportError } from './report.js';
+import { isEntryPoint } from './entry.js';
 
 const MODES = ['include', 'cflags', 'libs', 'lib-dir', 'ldflags', 'rpath', 'prefix', 'cmake-prefix', 'copy'] as const;
 type Mode = (typeof MODES)[number];
@@ -103,14 +102,6 @@ export async function linkMain(argv: string[], io = { stdout: process.stdout, st
   }
 }
 
-function isEntryPoint(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await linkMain(process.argv.slice(2));
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { OcipkgError } from '../errors.js';
 import { helpText, parseVerbArgs } from './args.js';
 import { reportError } from './report.js';
+import { isEntryPoint } from './entry.js';
 import type { Verb } from './verb.js';
 import { copyVerb } from './verbs/copy.js';
 import { inspectVerb } from './verbs/inspect.js';
@@ -64,14 +64,6 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   }
 }
 
-function isEntryPoint(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));
 }
