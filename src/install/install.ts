@@ -145,7 +145,8 @@ export async function install(dir: string, opts: InstallOptions = {}): Promise<I
       const node = parseRoot(await fetchBytes(cache, res.manifest), cache.location, res.manifest.mediaType);
       const blobs = node.kind === 'manifest' ? [node.manifest.config, ...node.manifest.layers].map((d) => ({ digest: d.digest, size: d.size })) : [];
       await touchRecord(cache.root, { reference, ...(res.digest ? { root: res.digest } : {}), manifest: res.manifest.digest, blobs: [{ digest: res.manifest.digest, size: res.manifest.size }, ...blobs], lockfile: join(dir, LOCKFILE) });
-      log(`${dep.name}: ${reference} → ${res.manifest.digest.slice(0, 19)} ${key} (${downloaded ? `downloaded ${formatBytes(downloaded)}` : 'from cache'})`);
+      const total = blobs.reduce((n, b) => n + b.size, res.manifest.size);
+      log(`${dep.name}: ${reference} → ${res.manifest.digest.slice(0, 19)} ${key} (${downloaded ? `downloaded ${formatBytes(downloaded)}` : 'from cache'}, ${formatBytes(total)})`);
       const installed: Installed = { name: dep.name, dependency: dep, platform, platformKey: key, ...(res.tag ? { tag: res.tag } : {}), ...(res.digest ? { digest: res.digest } : {}), manifest: res.manifest, prefix, cmakePrefix: cmake, downloaded, copied };
       const newEntry: LockEntry = {
         image: dep.image,
