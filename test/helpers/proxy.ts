@@ -12,6 +12,8 @@ export type Action =
   | { resetAfter: number }
   | { truncateAfter: number }
   | { corruptAt: number }
+  /** Pass the body on slowly: a pause of this many milliseconds after every chunk. */
+  | { slow: number }
   | { rewrite: (status: number, headers: Record<string, string | string[] | undefined>, body: Buffer) => { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer } };
 
 export interface SeenRequest {
@@ -94,6 +96,10 @@ function forward(req: IncomingMessage, res: ServerResponse, t: URL, action: Acti
       }
       sent += chunk.length;
       res.write(chunk);
+      if (action && 'slow' in action) {
+        upRes.pause();
+        setTimeout(() => upRes.resume(), action.slow);
+      }
     });
     upRes.on('end', () => res.end());
   });

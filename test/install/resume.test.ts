@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { startProxy, type Proxy } from '../helpers/proxy.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -47,4 +48,41 @@ test('an install whose download keeps breaking leaves a partial blob that the ne
   assert.deepEqual((await readdir(join(dir, 'cache', 'blobs', 'sha256'))).filter((f) => f.endsWith('.partial') || f.endsWith('.lock')), []);
   const v = await runCli(['cache', 'verify'], { env });
   assert.equal(v.code, 0, v.stderr);
+});
+
+test('an install killed mid-download leaves nothing a later run trusts: its lock is taken over, the blob completed and verified', async () => {
+  const dir = await tempDir();
+  await mkdir(join(dir, 'files'));
+  await writeFile(join(dir, 'files', 'big.bin'), randomBytes(4 * 1024 * 1024));
+  const b = await runCli(['build', join(dir, 'files'), '--tag', `${reg.host}/lib/killed:1.0.0`]);
+  assert.equal(b.code, 0, b.stderr);
+  const slow = await startProxy(reg.url, (req) => (req.method === 'GET' && req.url!.includes('/blobs/') ? { slow: 20 } : undefined));
+  try {
+    const p = join(dir, 'pkg');
+    await mkdir(p);
+    await writeFile(join(p, 'package.json'), JSON.stringify({ name: 'x', ocipkg: { image: `${slow.host}/lib/killed:1.0.0` } }));
+    const cache = join(dir, 'cache');
+    const blobs = join(cache, 'blobs', 'sha256');
+    const child = spawn(process.execPath, [CLI, 'install'], { cwd: p, env: { ...process.env, OCIPKG_CACHE_DIR: cache, CI: 'true' }, stdio: 'ignore' });
+    // Kill it once it is writing the layer (a partial file with some bytes in it, and its lock).
+    for (let i = 0; ; i++) {
+      const names = await readdir(blobs).catch(() => [] as string[]);
+      const partial = names.find((n) => n.endsWith('.partial'));
+      if (partial && (await stat(join(blobs, partial))).size > 256 * 1024 && names.some((n) => n.endsWith('.lock'))) break;
+      assert.ok(i < 600, 'the download never started');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    assert.ok((await readdir(blobs)).some((n) => n.endsWith('.lock')), 'the dead process left its lock');
+    assert.deepEqual(await readdir(join(cache, 'trees')).catch(() => []), [], 'no tree was made');
+
+    const again = await runCli(['install'], { cwd: p, env: { OCIPKG_CACHE_DIR: cache } });
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual((await readdir(blobs)).filter((n) => !/^[0-9a-f]{64}$/.test(n)), []);
+    const v = await runCli(['cache', 'verify'], { env: { OCIPKG_CACHE_DIR: cache } });
+    assert.equal(v.code, 0, v.stderr);
+  } finally {
+    await slow.close();
+  }
 });
