@@ -12,7 +12,7 @@ export { CacheStore, cacheDir } from './content/cache/store.js';
 export { copy, narrow, type CopyOptions, type CopyResult, type CopyEvent } from './copy.js';
 export { pack, type PackOptions } from './pack/pack.js';
 export { Extractor } from './pack/unpack.js';
-export { build, type BuildTarget, type BuildOptions, LINK_ANNOTATION } from './artifact/build.js';
+export { build, type BuildTarget, type BuildOptions } from './artifact/build.js';
 export { append, type AppendOptions } from './artifact/append.js';
 export { pull, type PullResult } from './artifact/pull.js';
 export { publish, planPublish } from './artifact/publish.js';

@@ -6,14 +6,10 @@ import { ioError, OcipkgError } from '../errors.js';
 import { sourceDateEpoch } from '../pack/layer.js';
 import type { PackSource } from '../pack/walk.js';
 import { MediaType, type LayerCompression } from '../spec/mediatype.js';
-import { ANNOTATION, type Annotations, type Descriptor, type ImageConfig, type Platform } from '../spec/types.js';
+import { ANNOTATION, LINK_ANNOTATION, type Annotations, type Descriptor, type ImageConfig, type Platform } from '../spec/types.js';
 import { Staging } from './staging.js';
 
-/** Annotations carrying what a consumer must add when linking (read by ocipkg-link). */
-export const LINK_ANNOTATION = {
-  Libs: 'vnd.ocipkg.link.libs',
-  Cflags: 'vnd.ocipkg.link.cflags',
-} as const;
+export { LINK_ANNOTATION };
 
 export interface BuildTarget {
   platform: Platform;

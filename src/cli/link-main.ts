@@ -6,7 +6,7 @@ import { copyRuntime } from '../link/copy.js';
 import { cflags, detectFormat, includeFlags, ldflags, libDirFlags, libFlags, quotePath, rpathFlags, type OutputFormat } from '../link/flags.js';
 import { findPackageDir, ready } from '../link/resolve-installed.js';
 import { targetPlatform } from '../platform/host.js';
-import { version } from './main.js';
+import { version } from './version.js';
 import { reportError } from './report.js';
 import { isEntryPoint } from './entry.js';
 

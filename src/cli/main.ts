@@ -1,31 +1,41 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { OcipkgError } from '../errors.js';
 import { helpText, parseVerbArgs } from './args.js';
 import { reportError } from './report.js';
 import { isEntryPoint } from './entry.js';
+import { version } from './version.js';
+
+export { version };
 import type { Verb } from './verb.js';
-import { copyVerb } from './verbs/copy.js';
-import { inspectVerb } from './verbs/inspect.js';
-import { tagsVerb } from './verbs/tags.js';
-import { loginVerb, logoutVerb } from './verbs/login.js';
-import { packVerb } from './verbs/pack.js';
-import { buildVerb } from './verbs/build.js';
-import { pullVerb } from './verbs/pull.js';
-import { appendVerb } from './verbs/append.js';
-import { publishVerb } from './verbs/publish.js';
-import { installVerb } from './verbs/install.js';
-import { cacheVerb } from './verbs/cache.js';
 
-/** Every verb, in the order `ocipkg --help` lists them. */
-export const VERBS: Verb[] = [installVerb, copyVerb, pullVerb, inspectVerb, tagsVerb, loginVerb, logoutVerb, buildVerb, publishVerb, appendVerb, packVerb, cacheVerb];
+/**
+ * Every verb, in the order `ocipkg --help` lists them, loaded only when used: a CLI that runs
+ * `inspect` or `--version` should not pay for the tar, compression and install code.
+ */
+const LOADERS: Record<string, () => Promise<Verb>> = {
+  install: async () => (await import('./verbs/install.js')).installVerb,
+  copy: async () => (await import('./verbs/copy.js')).copyVerb,
+  pull: async () => (await import('./verbs/pull.js')).pullVerb,
+  inspect: async () => (await import('./verbs/inspect.js')).inspectVerb,
+  tags: async () => (await import('./verbs/tags.js')).tagsVerb,
+  login: async () => (await import('./verbs/login.js')).loginVerb,
+  logout: async () => (await import('./verbs/login.js')).logoutVerb,
+  build: async () => (await import('./verbs/build.js')).buildVerb,
+  publish: async () => (await import('./verbs/publish.js')).publishVerb,
+  append: async () => (await import('./verbs/append.js')).appendVerb,
+  pack: async () => (await import('./verbs/pack.js')).packVerb,
+  cache: async () => (await import('./verbs/cache.js')).cacheVerb,
+};
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+export const VERB_NAMES = Object.keys(LOADERS);
+
+/** Every verb, loaded (for the full help). */
+export async function loadVerbs(): Promise<Verb[]> {
+  return Promise.all(VERB_NAMES.map((n) => LOADERS[n]!()));
 }
 
-function usage(): string {
+async function usage(): Promise<string> {
+  const VERBS = await loadVerbs();
   const width = Math.max(...VERBS.map((v) => v.name.length));
   const lines = VERBS.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`);
   return `usage: ocipkg <verb> [options]\n\nverbs:\n${lines.join('\n')}\n\nocipkg <verb> --help shows a verb's options; ocipkg --version prints the version.\n`;
@@ -36,7 +46,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   try {
     const [first, ...rest] = argv;
     if (first === undefined || first === '--help' || first === '-h') {
-      io.stdout.write(usage());
+      io.stdout.write(await usage());
       return first === undefined ? 2 : 0;
     }
     if (first === '--version' || first === '-V') {
@@ -44,13 +54,13 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       return 0;
     }
     const name = first === 'help' ? rest[0] : first;
-    const verb = VERBS.find((v) => v.name === name);
+    const verb = name !== undefined && Object.hasOwn(LOADERS, name) ? await LOADERS[name]!() : undefined;
     if (!verb) {
       if (first === 'help' && name === undefined) {
-        io.stdout.write(usage());
+        io.stdout.write(await usage());
         return 0;
       }
-      throw new OcipkgError('E_USAGE', `unknown verb ${JSON.stringify(name)} (verbs: ${VERBS.map((v) => v.name).join(', ')})`);
+      throw new OcipkgError('E_USAGE', `unknown verb ${JSON.stringify(name)} (verbs: ${VERB_NAMES.join(', ')})`);
     }
     if (first === 'help' || rest.includes('--help') || rest.includes('-h')) {
       io.stdout.write(helpText(verb));

@@ -9,7 +9,8 @@ import { OcipkgError } from '../errors.js';
 import { writeCmakeConfig } from '../link/cmake.js';
 import { copyRuntime } from '../link/copy.js';
 import { artifactMeta, cmakePrefix, linkInfo } from '../link/info.js';
-import { isMusl, targetPlatform } from '../platform/host.js';
+import { targetPlatform } from '../platform/host.js';
+import { platformKey } from './platform-key.js';
 import { parseRoot } from '../spec/parse.js';
 import type { Descriptor, Platform } from '../spec/types.js';
 import { readPackageConfig, type Dependency } from './config.js';
@@ -52,9 +53,7 @@ export interface Installed {
   copied: string[];
 }
 
-export function platformKey(p: Platform): string {
-  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}${isMusl(p) ? '+musl' : ''}`;
-}
+export { platformKey };
 
 export function isOffline(opts: { offline?: boolean }, env = process.env): boolean {
   return opts.offline ?? (env.OCIPKG_OFFLINE === '1' || env.OCIPKG_OFFLINE === 'true');

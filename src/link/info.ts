@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { fetchBytes } from '../content/fetch-bytes.js';
 import type { CacheStore } from '../content/cache/store.js';
-import { LINK_ANNOTATION } from '../artifact/build.js';
 import { parseRoot } from '../spec/parse.js';
-import { ANNOTATION, type Descriptor } from '../spec/types.js';
+import { ANNOTATION, LINK_ANNOTATION, type Descriptor } from '../spec/types.js';
 import { scanPrefix, type LinkInfo } from './scan.js';
 import { tagVersion } from '../install/versions.js';
 

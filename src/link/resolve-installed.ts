@@ -4,7 +4,8 @@ import { cacheDir, CacheStore } from '../content/cache/store.js';
 import { treePath } from '../content/cache/trees.js';
 import { OcipkgError } from '../errors.js';
 import { readPackageConfig, type Dependency } from '../install/config.js';
-import { install, platformKey, type InstallOptions } from '../install/install.js';
+import type { InstallOptions } from '../install/install.js';
+import { platformKey } from '../install/platform-key.js';
 import { readLockfile } from '../install/lockfile.js';
 import type { Platform } from '../spec/types.js';
 import { artifactMeta, cmakePrefix, linkInfo } from './info.js';
@@ -50,6 +51,7 @@ export async function ready(dir: string, name: string | undefined, platform: Pla
   let manifestDigest = pinned;
   let tag = entry?.tag;
   if (!pinned || !(await stat(treePath(cache.root, pinned)).catch(() => undefined)) || !(await stat(cmakePrefix(cache.root, dep.name, pinned)).catch(() => undefined))) {
+    const { install } = await import('../install/install.js');
     const [got] = await install(dir, { ...opts, only: [dep.name], platform, copy: false });
     manifestDigest = got!.manifest.digest;
     tag = got!.tag;

@@ -93,3 +93,9 @@ export const ANNOTATION = {
   /** ORAS: a titled layer that is a directory packed as tar(+gzip), to be unpacked. */
   OrasUnpack: 'io.deis.oras.content.unpack',
 } as const;
+
+/** Annotations carrying what a consumer must add when linking (written by build, read by ocipkg-link). */
+export const LINK_ANNOTATION = {
+  Libs: 'vnd.ocipkg.link.libs',
+  Cflags: 'vnd.ocipkg.link.cflags',
+} as const;

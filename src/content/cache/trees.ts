@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { extractManifest } from '../../artifact/pull.js';
 import { ioError } from '../../errors.js';
 import type { Descriptor } from '../../spec/types.js';
 import { withLock } from './lock.js';
@@ -47,6 +46,8 @@ export async function ensureTree(cache: CacheStore, manifest: Descriptor): Promi
   const ready = async () => ((await stat(path).catch(() => undefined)) ? { path, created: false } : undefined);
   return withLock(`${path}.lock`, ready, async () => {
     const tmp = join(cache.root, 'trees', `.tmp-${randomBytes(6).toString('hex')}`);
+    // Loaded here: the unpacking code is not needed when the tree exists (ocipkg-link's fast path).
+    const { extractManifest } = await import('../../artifact/pull.js');
     try {
       await extractManifest(cache, manifest, tmp);
       await setTreeWritable(tmp, false);
