@@ -88,13 +88,17 @@ export interface PullResult {
 export async function pull(src: ReadableStore, ref: string | undefined, dir: string, opts: { platform?: Platform } = {}): Promise<PullResult> {
   const root = await src.resolve(ref);
   const manifest = await narrow(src, root, opts.platform ?? hostPlatform());
-  await mkdir(dir, { recursive: true }).catch((err) => {
+  // mkdir returns the first directory it had to create: that is what a failure takes back.
+  const made = await mkdir(dir, { recursive: true }).catch((err) => {
     throw ioError(err, dir);
   });
   const stage = join(dir, `.ocipkg-pull-${randomBytes(4).toString('hex')}`);
   try {
     await extractManifest(src, manifest, stage);
     await mergeInto(stage, dir);
+  } catch (err) {
+    if (made) await rm(made, { recursive: true, force: true });
+    throw err;
   } finally {
     await rm(stage, { recursive: true, force: true });
   }

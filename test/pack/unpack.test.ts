@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { MediaType } from '../../src/spec/mediatype.js';
@@ -80,7 +80,7 @@ test('whiteouts of stacked container layers are applied; diff_ids are checked', 
   const r2 = await runCli(['pull', `oci:${layout}:lying`, '-o', bad]);
   assert.equal(r2.code, 7, r2.stderr);
   assert.match(r2.stderr, /diff_id/);
-  assert.deepEqual(await readdir(bad), []);
+  assert.ok(!existsSync(bad), 'the directory pull made is taken back');
 });
 
 test('symlinks and hardlinks that stay inside are kept', async () => {
@@ -126,5 +126,5 @@ test('a layer that ends right after its last entry (no padding, no end blocks) i
   const bad = await runCli(['pull', `oci:${layout}:cut`, '-o', join(dir, 'o2')]);
   assert.equal(bad.code, 8, bad.stderr);
   assert.match(bad.stderr, /not a readable layer/);
-  assert.deepEqual(await readdir(join(dir, 'o2')), []);
+  assert.ok(!existsSync(join(dir, 'o2')), 'the directory pull made is taken back');
 });
