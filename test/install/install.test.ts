@@ -89,6 +89,33 @@ test('version ^1.2 installs 1.3.0 for this machine and pins it; --platform picks
   assert.match((await runCli(['install'], { cwd: unknown, env: cacheEnv(cache) })).stderr, /package\.json: ocipkg\.verison: unknown key/);
 });
 
+test('tagTemplate: per-platform tags instead of an index, the version read back out of the tags', async () => {
+  const cache = join(dir, 'cache-template');
+  for (const [version, answer] of [['1.1.0', 11], ['1.5.0', 15]] as const) {
+    const p = buildPrefixes(join(dir, 'tpl-prefixes'), version, answer);
+    for (const [arch, prefix] of [['amd64', p.amd64], ['arm64', p.arm64]] as const) {
+      const r = await runCli(['build', `${prefix}/`, '--platform', `linux/${arch}`, '--tag', `${reg.host}/lib/tpl:v${version}-linux-${arch}`]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  }
+  const p = await project('tpl', { image: `${reg.host}/lib/tpl`, version: '^1.1', tagTemplate: 'v{version}-{os}-{arch}', name: 'hello' });
+  const r = await runCli(['install', '--platform', 'linux/arm64'], { cwd: p, env: cacheEnv(cache) });
+  assert.equal(r.code, 0, r.stderr);
+  const l = await lock(p);
+  assert.equal(l.dependencies.hello!.tag, '1.5.0');
+  assert.equal(l.dependencies.hello!.digest, undefined);
+  const prefix = (await runLink(['--prefix', '--platform', 'linux/arm64'], { cwd: p, env: cacheEnv(cache) })).stdout.trim();
+  assert.equal(await readFile(join(prefix, 'lib', 'libhello.so.1.5.0'), 'utf8'), 'arm64 build of 1.5.0');
+  // Another platform later: the pinned version's tag for it, no tag listing.
+  reg.resetRequests();
+  const amd = await runCli(['install'], { cwd: p, env: cacheEnv(cache) });
+  assert.equal(amd.code, 0, amd.stderr);
+  await reg.settle();
+  assert.ok(!reg.requests().some((e) => e.path.includes('/tags/list')));
+  assert.ok(reg.requests().some((e) => e.path.endsWith('/manifests/v1.5.0-linux-amd64')));
+  assert.deepEqual(Object.keys((await lock(p)).dependencies.hello!.platforms).sort(), ['linux/amd64', 'linux/arm64']);
+});
+
 test('the node-gyp addon links through ocipkg-link and loads: from the cache via rpath, then from a copy via $ORIGIN', async () => {
   const cache = join(dir, 'cache-gyp');
   const p = addonProject(join(dir, 'addon'), { image, version: '^1.2', name: 'hello' });
