@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ioError } from '../errors.js';
-import { VerifyStream, type Expected } from '../spec/digest.js';
+import { isVerified, VerifyStream, type Expected } from '../spec/digest.js';
 
 /** A temp name beside `target` (same directory, so rename is atomic), hidden and unique. */
 export function tempPath(target: string): string {
@@ -38,7 +38,8 @@ export async function writeVerified(target: string, content: Readable, expected:
   });
   const tmp = tempPath(target);
   try {
-    await pipeline(content, new VerifyStream(expected, source), createWriteStream(tmp, { flags: 'wx' }));
+    if (isVerified(content, expected)) await pipeline(content, createWriteStream(tmp, { flags: 'wx' }));
+    else await pipeline(content, new VerifyStream(expected, source), createWriteStream(tmp, { flags: 'wx' }));
     await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true });

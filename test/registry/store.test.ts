@@ -108,6 +108,29 @@ test('big blobs go up in chunks and come back whole', async () => {
   assert.equal(await s.exists(bad), false);
 });
 
+test('uploads are one streamed PUT unless OCIPKG_UPLOAD_CHUNK_SIZE asks for chunks', async () => {
+  const dir = await tempDir();
+  const { writeFile, mkdir } = await import('node:fs/promises');
+  await mkdir(join(dir, 'f'));
+  await writeFile(join(dir, 'f', 'blob.bin'), randomBytes(2.5 * 1024 * 1024));
+  const built = await runCli(['build', join(dir, 'f'), '--tag', `oci:${join(dir, 'l')}:1`]);
+  assert.equal(built.code, 0, built.stderr);
+  reg.resetRequests();
+  const one = await runCli(['copy', `oci:${join(dir, 'l')}:1`, `${reg.host}/upload/whole:1`]);
+  assert.equal(one.code, 0, one.stderr);
+  await reg.settle();
+  assert.equal(reg.requests().filter((r) => r.method === 'PATCH').length, 0);
+  assert.equal(reg.requests().filter((r) => r.method === 'PUT' && r.path.includes('/blobs/uploads/')).length, 2);
+  reg.resetRequests();
+  const chunked = await runCli(['copy', `oci:${join(dir, 'l')}:1`, `${reg.host}/upload/chunked:1`], { env: { OCIPKG_UPLOAD_CHUNK_SIZE: '1' } });
+  assert.equal(chunked.code, 0, chunked.stderr);
+  await reg.settle();
+  assert.equal(reg.requests().filter((r) => r.method === 'PATCH').length, 3, 'a 2.5 MiB layer in 1 MiB chunks (the config is tiny: one chunk)' );
+  const bad = await runCli(['copy', `oci:${join(dir, 'l')}:1`, `${reg.host}/upload/bad:1`], { env: { OCIPKG_UPLOAD_CHUNK_SIZE: 'lots' } });
+  assert.equal(bad.code, 9);
+  assert.match(bad.stderr, /OCIPKG_UPLOAD_CHUNK_SIZE: "lots" is not a whole number of MiB/);
+});
+
 test('tags are listed across pages', async () => {
   const s = store('paged/x');
   const dir = await tempDir();

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { OcipkgError } from '../../errors.js';
-import { VerifyStream } from '../../spec/digest.js';
+import { isVerified, VerifyStream } from '../../spec/digest.js';
 import type { Descriptor } from '../../spec/types.js';
 import type { RegistryResponse, RegistryTransport, Scope } from './types.js';
 
@@ -25,21 +25,39 @@ function withDigest(loc: string, digest: string): string {
 }
 
 /**
- * Upload a blob: POST to open a session, then one PUT with the whole stream (small blobs) or
- * PATCH chunks and a closing PUT (big ones). The bytes are verified against `desc` while they
+ * One streamed PUT for any size (as ORAS and skopeo send it: fastest, and nothing buffered),
+ * unless OCIPKG_UPLOAD_CHUNK_SIZE (MiB) asks for PATCH chunks of that size, for registries or
+ * proxies that limit a request's body (each chunk is then held in memory once).
+ */
+export function uploadLimits(opts: UploadOptions, env = process.env): { monolithicMax: number; chunkSize: number } {
+  const mib = env.OCIPKG_UPLOAD_CHUNK_SIZE;
+  if (mib !== undefined && mib !== '' && !/^[1-9]\d*$/.test(mib)) throw new OcipkgError('E_CONFIG', `OCIPKG_UPLOAD_CHUNK_SIZE: ${JSON.stringify(mib)} is not a whole number of MiB`);
+  const fromEnv = mib ? Number(mib) * 1024 * 1024 : undefined;
+  return { monolithicMax: opts.monolithicMax ?? fromEnv ?? Infinity, chunkSize: opts.chunkSize ?? fromEnv ?? 16 * 1024 * 1024 };
+}
+
+/**
+ * Upload a blob: POST to open a session, then one PUT with the whole stream, or PATCH chunks
+ * and a closing PUT. The bytes are verified against `desc` while they
  * are sent; the registry's own digest check is the second guard.
  */
 export async function uploadBlob(t: RegistryTransport, repository: string, desc: Descriptor, content: Readable, opts: UploadOptions = {}): Promise<void> {
   const scopes: Scope[] = [{ repository, actions: ['pull', 'push'] }];
   const what = `upload of ${desc.digest} to ${t.registry}/${repository}`;
-  const verify = new VerifyStream(desc, 'the source');
-  verify.on('error', () => undefined); // read back through verify.errored below
-  content.on('error', (err) => verify.destroy(err));
-  const source = content.pipe(verify);
+  // A stream from a store's fetch is verified already; anything else is hashed on the way.
+  const trusted = isVerified(content, desc);
+  const verify = trusted ? undefined : new VerifyStream(desc, 'the source');
+  verify?.on('error', () => undefined); // read back through verify.errored below
+  let ownError: unknown;
+  content.on('error', (err) => {
+    ownError ??= err;
+    verify?.destroy(err);
+  });
+  const source = verify ? content.pipe(verify) : content;
   try {
     const start = await t.request({ method: 'POST', url: `/v2/${repository}/blobs/uploads/`, scopes, what, expect: [202], headers: { 'content-length': '0' } });
     let loc = location(start, t.baseUrl, what);
-    const monolithicMax = opts.monolithicMax ?? 64 * 1024 * 1024;
+    const { monolithicMax, chunkSize } = uploadLimits(opts);
     if (desc.size <= monolithicMax) {
       await t.request({
         method: 'PUT',
@@ -52,7 +70,6 @@ export async function uploadBlob(t: RegistryTransport, repository: string, desc:
       }).then((r) => r.body.resume());
       return;
     }
-    const chunkSize = opts.chunkSize ?? 16 * 1024 * 1024;
     let offset = 0;
     for await (const chunk of chunksOf(source, chunkSize)) {
       const res = await t.request({
@@ -70,7 +87,7 @@ export async function uploadBlob(t: RegistryTransport, repository: string, desc:
     await t.request({ method: 'PUT', url: withDigest(loc, desc.digest), scopes, what, expect: [201, 204], headers: { 'content-length': '0' } }).then((r) => r.body.resume());
   } catch (err) {
     // The verifying stream's own failure says more than the HTTP error it caused.
-    const own = verify.errored;
+    const own = verify?.errored ?? ownError;
     source.destroy();
     content.destroy();
     throw own instanceof OcipkgError ? own : err;
