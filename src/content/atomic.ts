@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ioError } from '../errors.js';
 import { isVerified, VerifyStream, type Expected } from '../spec/digest.js';
+import { FILE_STREAM } from './io.js';
 
 /** A temp name beside `target` (same directory, so rename is atomic), hidden and unique. */
 export function tempPath(target: string): string {
@@ -38,8 +39,8 @@ export async function writeVerified(target: string, content: Readable, expected:
   });
   const tmp = tempPath(target);
   try {
-    if (isVerified(content, expected)) await pipeline(content, createWriteStream(tmp, { flags: 'wx' }));
-    else await pipeline(content, new VerifyStream(expected, source), createWriteStream(tmp, { flags: 'wx' }));
+    if (isVerified(content, expected)) await pipeline(content, createWriteStream(tmp, { flags: 'wx', ...FILE_STREAM }));
+    else await pipeline(content, new VerifyStream(expected, source), createWriteStream(tmp, { flags: 'wx', ...FILE_STREAM }));
     await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -8,6 +8,7 @@ import type { Descriptor } from '../spec/types.js';
 import { compressor } from './compress.js';
 import { Meter } from './meter.js';
 import { collectEntries, type PackEntry, type PackSource } from './walk.js';
+import { FILE_STREAM } from '../content/io.js';
 
 export interface LayerOptions {
   compression?: LayerCompression;
@@ -45,7 +46,7 @@ async function writeEntries(pack: tar.Pack, entries: PackEntry[], opts: LayerOpt
       await new Promise<void>((res, rej) => pack.entry({ ...common, name: e.name, type: 'symlink', mode: e.mode, linkname: e.linkname! }, (err) => (err ? rej(err) : res())));
     } else {
       const sink = pack.entry({ ...common, name: e.name, type: 'file', mode: e.mode, size: e.size! });
-      await pipeline(createReadStream(e.source!), sink).catch((err: NodeJS.ErrnoException) => {
+      await pipeline(createReadStream(e.source!, FILE_STREAM), sink).catch((err: NodeJS.ErrnoException) => {
         throw err.code ? ioError(err, e.source!) : new OcipkgError('E_IO', `${e.source}: changed while being packed (${err.message})`);
       });
     }
@@ -65,7 +66,7 @@ export async function writeLayer(sources: PackSource[], file: string, opts: Laye
   const tarMeter = new Meter();
   const outMeter = new Meter();
   try {
-    await Promise.all([writeEntries(pack, entries, opts), pipeline(pack, tarMeter, compressor(compression), outMeter, createWriteStream(file, { flags: 'wx' }))]);
+    await Promise.all([writeEntries(pack, entries, opts), pipeline(pack, tarMeter, compressor(compression), outMeter, createWriteStream(file, { flags: 'wx', ...FILE_STREAM }))]);
   } catch (err) {
     pack.destroy();
     await rm(file, { force: true });

@@ -10,6 +10,7 @@ import { parseDigest } from '../spec/digest.js';
 import { decompressor } from './compress.js';
 import { Meter } from './meter.js';
 import { TarTail } from './tar-tail.js';
+import { FILE_STREAM } from '../content/io.js';
 
 type Node = { kind: 'dir' } | { kind: 'file' } | { kind: 'symlink'; target: string };
 
@@ -89,7 +90,7 @@ export class Extractor {
     await this.parents(path, where);
     if (this.nodes.has(path)) await this.remove(path);
     this.nodes.set(path, { kind: 'file' });
-    await pipeline(content, createWriteStream(join(this.root, path), { flags: 'wx', mode: 0o644 }));
+    await pipeline(content, createWriteStream(join(this.root, path), { flags: 'wx', mode: 0o644, ...FILE_STREAM }));
   }
 
   /** Re-check every symlink with the whole tree known; call after the last layer. */
@@ -128,7 +129,7 @@ export class Extractor {
       case 'contiguous-file': {
         if (existing) await this.remove(path);
         this.nodes.set(path, { kind: 'file' });
-        await pipeline(entry, createWriteStream(abs, { flags: 'wx', mode: (h.mode ?? 0o644) & 0o777 }));
+        await pipeline(entry, createWriteStream(abs, { flags: 'wx', mode: (h.mode ?? 0o644) & 0o777, ...FILE_STREAM }));
         await chmod(abs, (h.mode ?? 0o644) & 0o777);
         return;
       }

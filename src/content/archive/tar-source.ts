@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { OcipkgError, ioError } from '../../errors.js';
 import type { LayoutSource } from '../layout/source.js';
 import { indexTar, type TarEntry } from './tar-index.js';
+import { FILE_STREAM } from '../io.js';
 
 /** A LayoutSource over an oci-archive: files are byte ranges of the tar, read in place. */
 export class TarSource implements LayoutSource {
@@ -47,7 +48,7 @@ export class TarSource implements LayoutSource {
     const e = this.entry(rel);
     if (e.size === 0) return Readable.from([]);
     // A descriptor of its own per stream: concurrent blob reads must not share a file position.
-    return createReadStream(this.where, { start: e.offset, end: e.offset + e.size - 1 });
+    return createReadStream(this.where, { start: e.offset, end: e.offset + e.size - 1, ...FILE_STREAM });
   }
 
   async close(): Promise<void> {

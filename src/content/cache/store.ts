@@ -13,6 +13,7 @@ import { blobPath } from '../layout/reader.js';
 import { OciLayoutStore } from '../layout/store.js';
 import type { ReadableStore } from '../store.js';
 import { withLock } from './lock.js';
+import { FILE_STREAM } from '../io.js';
 
 /** The per-user cache directory: OCIPKG_CACHE_DIR, else env-paths (`~/.cache/ocipkg` on Linux). */
 export function cacheDir(env = process.env): string {
@@ -73,7 +74,7 @@ export class CacheStore extends OciLayoutStore {
     let have = (await stat(partial).catch(() => undefined))?.size ?? 0;
     if (have >= desc.size || !src.fetchFrom) have = 0;
     const hash = createHash(parseDigest(desc.digest).algorithm);
-    if (have > 0) for await (const c of createReadStream(partial, { end: have - 1 })) hash.update(c as Buffer);
+    if (have > 0) for await (const c of createReadStream(partial, { end: have - 1, ...FILE_STREAM })) hash.update(c as Buffer);
     const body = have > 0 ? await src.fetchFrom!(desc, have) : await src.fetch(desc);
     // A whole stream from a store's fetch verifies itself; a resumed tail is hashed here.
     const trusted = have === 0 && isVerified(body, desc);
@@ -88,7 +89,7 @@ export class CacheStore extends OciLayoutStore {
         cb(null, chunk);
       },
     });
-    await pipeline(body, meter, createWriteStream(partial, { flags: have > 0 ? 'r+' : 'w', start: have })).catch(async (err) => {
+    await pipeline(body, meter, createWriteStream(partial, { flags: have > 0 ? 'r+' : 'w', start: have, ...FILE_STREAM })).catch(async (err) => {
       // A broken connection keeps the partial for the next run; wrong bytes do not.
       if (err instanceof OcipkgError && err.code === 'E_DIGEST_MISMATCH') await rm(partial, { force: true });
       throw err;
@@ -113,7 +114,7 @@ export class CacheStore extends OciLayoutStore {
     const hash = createHash(parseDigest(desc.digest).algorithm);
     let size = 0;
     try {
-      for await (const c of createReadStream(path)) {
+      for await (const c of createReadStream(path, FILE_STREAM)) {
         hash.update(c as Buffer);
         size += (c as Buffer).length;
       }

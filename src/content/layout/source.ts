@@ -2,6 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { OcipkgError, ioError } from '../../errors.js';
+import { FILE_STREAM } from '../io.js';
 
 /**
  * A read-only view of the files of an image layout. A directory is one; an oci-archive is
@@ -55,6 +56,6 @@ export class DirectorySource implements LayoutSource {
     const fh = await open(path, 'r').catch((err) => {
       throw ioError(err, path);
     });
-    return fh.createReadStream({ autoClose: true });
+    return fh.createReadStream({ autoClose: true, ...FILE_STREAM });
   }
 }
