@@ -29,7 +29,7 @@ export interface InstallOptions {
   only?: string[];
   /** Apply `copyTo` (default true). */
   copy?: boolean;
-  /** Re-hash the cached blobs of each dependency before trusting them (default true). */
+  /** Check the cached blobs of each dependency before trusting them (default true): re-hashed unless unchanged since last verified. */
   verify?: boolean;
   /** One line per artifact. */
   log?: (line: string) => void;
@@ -74,7 +74,7 @@ async function cached(cache: CacheStore, manifest: Descriptor, verify: boolean):
   if (node.kind !== 'manifest') return false;
   let ok = true;
   for (const d of [node.manifest.config, ...node.manifest.layers]) {
-    if (!(await cache.exists(d)) || (verify && !(await cache.verifyBlob(d)))) ok = false;
+    if (!(await cache.exists(d)) || (verify && !(await cache.trustBlob(d)))) ok = false;
   }
   return ok;
 }

@@ -80,6 +80,7 @@ export async function pruneCache(cache: CacheStore, maxAgeDays = 30, now = Date.
       const old = now - st.mtimeMs > 86400_000;
       if ((isBlob && !keep.has(`${alg}:${name}`)) || (!isBlob && old)) {
         await rm(path, { force: true });
+        if (isBlob) await rm(join(cache.root, 'stamps', `${alg}-${name}`), { force: true });
         report.removedBlobs += isBlob ? 1 : 0;
         report.freedBytes += st.size;
       }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
@@ -11,6 +11,7 @@ import { isVerified, parseDigest } from '../../spec/digest.js';
 import type { Descriptor } from '../../spec/types.js';
 import { blobPath } from '../layout/reader.js';
 import { OciLayoutStore } from '../layout/store.js';
+import { writeFileAtomic } from '../atomic.js';
 import type { ReadableStore } from '../store.js';
 import { withLock } from './lock.js';
 import { FILE_STREAM } from '../io.js';
@@ -102,11 +103,38 @@ export class CacheStore extends OciLayoutStore {
     await rename(partial, path).catch((err) => {
       throw ioError(err, path);
     });
+    await this.stamp(desc.digest);
     return size - have;
   }
 
   /** Tags are not recorded in the cache. */
   override async tag(): Promise<void> {}
+
+  private stampPath(digest: string): string {
+    return join(this.root, 'stamps', digest.replace(':', '-'));
+  }
+
+  /** What a blob's file looked like when last verified: inode, size and mtime. */
+  private async fileState(digest: string): Promise<string | undefined> {
+    const st = await stat(this.path(digest)).catch(() => undefined);
+    return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : undefined;
+  }
+
+  private async stamp(digest: string): Promise<void> {
+    const state = await this.fileState(digest);
+    if (state) await writeFileAtomic(this.stampPath(digest), state).catch(() => undefined);
+  }
+
+  /**
+   * Is the blob sound? Re-hashed unless its file is unchanged (inode, size, mtime) since it was
+   * last verified, as git trusts its index: an install need not read every byte again, and a
+   * blob changed in place is caught. `cache verify` always re-hashes.
+   */
+  async trustBlob(desc: Pick<Descriptor, 'digest' | 'size'>): Promise<boolean> {
+    const [state, stamped] = await Promise.all([this.fileState(desc.digest), readFile(this.stampPath(desc.digest), 'utf8').catch(() => undefined)]);
+    if (state && stamped === state && state.split(':')[1] === String(desc.size)) return true;
+    return this.verifyBlob(desc);
+  }
 
   /** Re-hash a blob; a corrupt one is removed. Resolves whether it was sound. */
   async verifyBlob(desc: { digest: string; size?: number }): Promise<boolean> {
@@ -122,7 +150,8 @@ export class CacheStore extends OciLayoutStore {
       return false;
     }
     const ok = `${parseDigest(desc.digest).algorithm}:${hash.digest('hex')}` === desc.digest && (desc.size === undefined || size === desc.size);
-    if (!ok) await rm(path, { force: true });
+    if (ok) await this.stamp(desc.digest);
+    else await Promise.all([rm(path, { force: true }), rm(this.stampPath(desc.digest), { force: true })]);
     return ok;
   }
 }
