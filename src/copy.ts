@@ -1,4 +1,5 @@
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
+import { tap } from './content/tap.js';
 import { fetchBytes } from './content/fetch-bytes.js';
 import type { ReadableStore, Store } from './content/store.js';
 import { isRootMediaType } from './spec/mediatype.js';
@@ -141,14 +142,3 @@ function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
   };
 }
 
-/** Pass a stream through, reporting chunk sizes; the source's errors travel on. */
-function tap(source: Readable, onBytes: (n: number) => void): Readable {
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      onBytes(chunk.length);
-      cb(null, chunk);
-    },
-  });
-  source.on('error', (err) => t.destroy(err));
-  return source.pipe(t);
-}

@@ -3,6 +3,7 @@ import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { narrow } from '../copy.js';
 import { fetchBytes } from '../content/fetch-bytes.js';
+import { tap } from '../content/tap.js';
 import type { ReadableStore } from '../content/store.js';
 import { OcipkgError, ioError } from '../errors.js';
 import { Extractor } from '../pack/unpack.js';
@@ -55,7 +56,7 @@ export async function mergeInto(from: string, to: string): Promise<void> {
 }
 
 /** Turn one manifest's layers into files below `root` (a directory the extractor creates). */
-export async function extractManifest(store: ReadableStore, manifestDesc: Descriptor, root: string): Promise<Manifest> {
+export async function extractManifest(store: ReadableStore, manifestDesc: Descriptor, root: string, onBytes?: (n: number) => void): Promise<Manifest> {
   const where = `${store.location}@${manifestDesc.digest}`;
   const node = parseRoot(await fetchBytes(store, manifestDesc), where, manifestDesc.mediaType);
   if (node.kind !== 'manifest') throw new OcipkgError('E_INVALID', `${where}: an index where a manifest was expected`);
@@ -67,8 +68,10 @@ export async function extractManifest(store: ReadableStore, manifestDesc: Descri
   for (const [i, layer] of manifest.layers.entries()) {
     const plan = plans[i]!;
     const lw = `${store.location}@${layer.digest}`;
-    if (plan.kind === 'file') await extractor.file(plan.name, await store.fetch(layer), lw);
-    else await extractor.apply(await store.fetch(layer), plan.compression, lw, ids?.[i]);
+    const fetched = await store.fetch(layer);
+    const body = onBytes ? tap(fetched, onBytes) : fetched;
+    if (plan.kind === 'file') await extractor.file(plan.name, body, lw);
+    else await extractor.apply(body, plan.compression, lw, ids?.[i]);
   }
   extractor.finish(where);
   return manifest;
@@ -85,7 +88,7 @@ export interface PullResult {
  * place only when every layer was verified and found safe; a refused artifact leaves `dir` as
  * it was.
  */
-export async function pull(src: ReadableStore, ref: string | undefined, dir: string, opts: { platform?: Platform } = {}): Promise<PullResult> {
+export async function pull(src: ReadableStore, ref: string | undefined, dir: string, opts: { platform?: Platform; onBytes?: (n: number) => void } = {}): Promise<PullResult> {
   const root = await src.resolve(ref);
   const manifest = await narrow(src, root, opts.platform ?? hostPlatform());
   // mkdir returns the first directory it had to create: that is what a failure takes back.
@@ -94,7 +97,7 @@ export async function pull(src: ReadableStore, ref: string | undefined, dir: str
   });
   const stage = join(dir, `.ocipkg-pull-${randomBytes(4).toString('hex')}`);
   try {
-    await extractManifest(src, manifest, stage);
+    await extractManifest(src, manifest, stage, opts.onBytes);
     await mergeInto(stage, dir);
   } catch (err) {
     if (made) await rm(made, { recursive: true, force: true });

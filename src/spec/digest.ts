@@ -154,3 +154,10 @@ const VERIFIED = new WeakMap<Readable, string>();
 export function isVerified(stream: Readable, expected: Expected): boolean {
   return VERIFIED.get(stream) === expected.digest;
 }
+
+/** `to` passes on every byte and every error of `from` unchanged: it verifies as `from` does. */
+export function inheritVerified(from: Readable, to: Readable): Readable {
+  const digest = VERIFIED.get(from);
+  if (digest) VERIFIED.set(to, digest);
+  return to;
+}

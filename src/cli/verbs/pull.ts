@@ -3,6 +3,7 @@ import { targetPlatform } from '../../platform/host.js';
 import { withSource } from '../../content/scoped.js';
 import type { Verb } from '../verb.js';
 import { str } from '../verb.js';
+import { Progress } from '../progress.js';
 
 export const pullVerb: Verb = {
   name: 'pull',
@@ -22,7 +23,9 @@ nothing is moved into DIR until all of it is in.
   async run({ positionals, values, stdout, stderr }) {
     const dir = str(values, 'output') ?? '.';
     const platform = targetPlatform(str(values, 'platform'));
-    const res = await withSource(positionals[0]!, { plainHttp: values['plain-http'] === true }, (s) => pull(s.store, s.reference, dir, { platform }));
+    const progress = Progress.for(stderr as NodeJS.WriteStream, 'pulling  ');
+    const onBytes = progress.enabled ? (n: number) => progress.add(n) : undefined;
+    const res = await withSource(positionals[0]!, { plainHttp: values['plain-http'] === true }, (s) => pull(s.store, s.reference, dir, { platform, ...(onBytes ? { onBytes } : {}) })).finally(() => progress.done());
     stderr.write(`Pulled ${positionals[0]} (${res.manifest.digest}) into ${dir}\n`);
     stdout.write(`${res.root.digest}\n`);
   },
