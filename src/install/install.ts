@@ -8,7 +8,7 @@ import type { ReadableStore } from '../content/store.js';
 import { OcipkgError } from '../errors.js';
 import { writeCmakeConfig } from '../link/cmake.js';
 import { copyRuntime } from '../link/copy.js';
-import { artifactMeta, cmakePrefix, linkInfo } from '../link/info.js';
+import { artifactMeta, cmakePrefix, linkInfo, readManifest } from '../link/info.js';
 import { targetPlatform } from '../platform/host.js';
 import { platformKey } from './platform-key.js';
 import { parseRoot } from '../spec/parse.js';
@@ -134,15 +134,15 @@ export async function install(dir: string, opts: InstallOptions = {}): Promise<I
         downloaded = (await copy(s, res.manifest.digest, cache, undefined)).bytes;
       }
       const { path: prefix } = await ensureTree(cache, res.manifest);
-      const meta = await artifactMeta(cache, res.manifest, res.tag);
+      const manifest = await readManifest(cache, res.manifest);
+      const meta = artifactMeta(manifest, res.tag);
       const info = await linkInfo(prefix, platform.os, meta, dep.libraries, `${dep.where}.libraries`);
       const cmake = cmakePrefix(cache.root, dep.name, res.manifest.digest);
       const reference = `${dep.image}${res.tag && !dep.reference.tag && !dep.tagTemplate ? `:${res.tag}` : ''}`;
       await writeCmakeConfig(cmake, dep.name, info, { ...(meta.version ? { version: meta.version } : {}), reference, manifest: res.manifest.digest });
       const copied: string[] = [];
       if (opts.copy !== false) for (const to of dep.copyTo) copied.push(...(await copyRuntime(info, resolvePath(dir, to))));
-      const node = parseRoot(await fetchBytes(cache, res.manifest), cache.location, res.manifest.mediaType);
-      const blobs = node.kind === 'manifest' ? [node.manifest.config, ...node.manifest.layers].map((d) => ({ digest: d.digest, size: d.size })) : [];
+      const blobs = [manifest.config, ...manifest.layers].map((d) => ({ digest: d.digest, size: d.size }));
       await touchRecord(cache.root, { reference, ...(res.digest ? { root: res.digest } : {}), manifest: res.manifest.digest, blobs: [{ digest: res.manifest.digest, size: res.manifest.size }, ...blobs], lockfile: join(dir, LOCKFILE) });
       const total = blobs.reduce((n, b) => n + b.size, res.manifest.size);
       log(`${dep.name}: ${reference} → ${res.manifest.digest.slice(0, 19)} ${key} (${downloaded ? `downloaded ${formatBytes(downloaded)}` : 'from cache'}, ${formatBytes(total)})`);

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { fetchBytes } from '../content/fetch-bytes.js';
 import type { CacheStore } from '../content/cache/store.js';
 import { parseRoot } from '../spec/parse.js';
-import { ANNOTATION, LINK_ANNOTATION, type Descriptor } from '../spec/types.js';
+import { ANNOTATION, LINK_ANNOTATION, type Descriptor, type Manifest } from '../spec/types.js';
+import { OcipkgError } from '../errors.js';
 import { scanPrefix, type LinkInfo } from './scan.js';
 import { tagVersion } from '../install/versions.js';
 
@@ -16,11 +17,16 @@ export interface ArtifactMeta {
   version?: string;
 }
 
-/** The manifest's annotations (link metadata, version), read from the cache. */
-export async function artifactMeta(cache: CacheStore, manifest: Descriptor, tag?: string): Promise<ArtifactMeta> {
-  const bytes = await fetchBytes(cache, manifest);
-  const node = parseRoot(bytes, `${cache.location}@${manifest.digest}`, manifest.mediaType);
-  const annotations = node.kind === 'manifest' ? (node.manifest.annotations ?? {}) : {};
+/** A manifest as read from the cache: its annotations (link metadata, version) and its blobs. */
+export async function readManifest(cache: CacheStore, manifest: Descriptor): Promise<Manifest> {
+  const node = parseRoot(await fetchBytes(cache, manifest), `${cache.location}@${manifest.digest}`, manifest.mediaType);
+  if (node.kind !== 'manifest') throw new OcipkgError('E_INVALID', `${cache.location}@${manifest.digest}: an index where a platform's manifest was expected`);
+  return node.manifest;
+}
+
+/** Link metadata and version of an artifact: the version from a semver tag, else the version annotation. */
+export function artifactMeta(manifest: Manifest, tag?: string): ArtifactMeta {
+  const annotations = manifest.annotations ?? {};
   const version = (tag && tagVersion(tag)) ?? annotations[ANNOTATION.Version];
   return { annotations, ...(version ? { version } : {}) };
 }

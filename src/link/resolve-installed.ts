@@ -8,7 +8,7 @@ import type { InstallOptions } from '../install/install.js';
 import { platformKey } from '../install/platform-key.js';
 import { readLockfile } from '../install/lockfile.js';
 import type { Platform } from '../spec/types.js';
-import { artifactMeta, cmakePrefix, linkInfo } from './info.js';
+import { artifactMeta, cmakePrefix, linkInfo, readManifest } from './info.js';
 import type { LinkInfo } from './scan.js';
 
 /** The nearest directory at or above `start` whose package.json has an `ocipkg` field. */
@@ -58,7 +58,7 @@ export async function ready(dir: string, name: string | undefined, platform: Pla
   }
   const manifest = await cache.resolve(manifestDigest!);
   const prefix = treePath(cache.root, manifest.digest);
-  const meta = await artifactMeta(cache, manifest, tag);
+  const meta = artifactMeta(await readManifest(cache, manifest), tag);
   const info = await linkInfo(prefix, platform.os, meta, dep.libraries, `${dep.where}.libraries`);
   return { dependency: dep, prefix, cmakePrefix: cmakePrefix(cache.root, dep.name, manifest.digest), info };
 }
