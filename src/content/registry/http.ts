@@ -9,7 +9,16 @@ import type * as Undici from 'undici';
 const require = createRequire(import.meta.url);
 
 export const Agent = require('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;
-export const EnvHttpProxyAgent = require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof Undici.EnvHttpProxyAgent;
+/**
+ * The proxy agent tunnels through its client's `connect()`, an API undici's index attaches to
+ * every dispatcher; so with a proxy configured the whole package is loaded.
+ */
+export function envHttpProxyAgent(opts: Undici.EnvHttpProxyAgent.Options): Undici.EnvHttpProxyAgent {
+  const { EnvHttpProxyAgent } = require('undici') as typeof Undici;
+  // Plain-HTTP registries go through the proxy as ordinary absolute-form requests, as curl
+  // sends them (many proxies refuse CONNECT to ports other than 443); HTTPS always tunnels.
+  return new EnvHttpProxyAgent({ ...opts, proxyTunnel: false } as Undici.EnvHttpProxyAgent.Options);
+}
 const apiRequest = require('undici/lib/api/api-request.js') as (this: Undici.Dispatcher, opts: Undici.Dispatcher.RequestOptions) => Promise<Undici.Dispatcher.ResponseData>;
 
 export type Dispatcher = Undici.Dispatcher;

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { Agent, EnvHttpProxyAgent, request as httpRequest, type Dispatcher, type HttpMethod } from './http.js';
+import { Agent, envHttpProxyAgent, request as httpRequest, type Dispatcher, type HttpMethod } from './http.js';
 import { OcipkgError } from '../../errors.js';
 import { isLoopbackRegistry, registryApiHost } from '../../spec/reference-parse.js';
 import { parseChallenges } from './auth/challenge.js';
@@ -30,7 +30,7 @@ let shared: Dispatcher | undefined;
 /** One connection pool for the process; proxies from the environment (NO_PROXY honoured). */
 export function dispatcher(): Dispatcher {
   const timeouts = { connectTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 120_000 };
-  shared ??= proxyInUse() ? new EnvHttpProxyAgent({ ...timeouts }) : new Agent({ connect: { timeout: timeouts.connectTimeout }, headersTimeout: timeouts.headersTimeout, bodyTimeout: timeouts.bodyTimeout });
+  shared ??= proxyInUse() ? envHttpProxyAgent({ ...timeouts }) : new Agent({ connect: { timeout: timeouts.connectTimeout }, headersTimeout: timeouts.headersTimeout, bodyTimeout: timeouts.bodyTimeout });
   return shared;
 }
 

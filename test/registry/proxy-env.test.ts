@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { createServer, request, type IncomingMessage } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { OciLayoutStore } from '../../src/content/layout/store.js';
+import { copy } from '../../src/copy.js';
+import { runCli } from '../helpers/cli.js';
+import { randomArtifact } from '../helpers/random.js';
+import { startRegistry, type Registry } from '../helpers/registry.js';
+import { tempDir } from '../helpers/tmp.js';
+import { RegistryStore } from '../../src/content/registry/store.js';
+import { createTransport } from '../../src/content/registry/transport.js';
+
+/** A forward HTTP proxy (absolute-form requests and CONNECT tunnels), recording what it carried. */
+async function forwardProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+  const seen: string[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const target = new URL(req.url!);
+    const up = request({ host: target.hostname, port: target.port, method: req.method, path: target.pathname + target.search, headers: { ...req.headers, host: target.host } }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    seen.push(`CONNECT ${req.url}`);
+    const [host, port] = req.url!.split(':');
+    const up = connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) up.write(head);
+      up.pipe(client);
+      client.pipe(up);
+    });
+    up.on('error', () => client.destroy());
+    client.on('error', () => up.destroy());
+    sockets.add(up).add(client);
+  });
+  const sockets = new Set<Socket>();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => { for (const so of sockets) so.destroy(); server.closeAllConnections(); server.close(() => r()); }) };
+}
+
+let reg: Registry;
+before(async () => {
+  reg = await startRegistry();
+  const dir = await tempDir();
+  const src = new OciLayoutStore(join(dir, 'src'));
+  await randomArtifact(src, { tag: 'v1' });
+  await copy(src, 'v1', new RegistryStore(createTransport(reg.host), 'proxied/x'), 'v1');
+});
+after(async () => {
+  await reg?.stop();
+});
+
+test('HTTP_PROXY carries registry traffic, NO_PROXY bypasses it, and a dead proxy is named in the error', async () => {
+  const proxy = await forwardProxy();
+  const dir = await tempDir();
+  try {
+    const via = await runCli(['copy', `${reg.host}/proxied/x:v1`, `oci:${join(dir, 'a')}:v1`], { env: { HTTP_PROXY: proxy.url, NO_PROXY: '' } });
+    assert.equal(via.code, 0, via.stderr);
+    assert.ok(proxy.seen.some((s) => s.startsWith(`GET http://${reg.host}/v2/proxied/x/blobs/sha256:`)), proxy.seen.join('\n'));
+    assert.ok(!proxy.seen.some((s) => s.startsWith('CONNECT')), 'plain HTTP is not tunnelled');
+    const n = proxy.seen.length;
+    const bypass = await runCli(['copy', `${reg.host}/proxied/x:v1`, `oci:${join(dir, 'b')}:v1`], { env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } });
+    assert.equal(bypass.code, 0, bypass.stderr);
+    assert.equal(proxy.seen.length, n, 'NO_PROXY hosts do not go through the proxy');
+  } finally {
+    await proxy.close();
+  }
+  const dead = await runCli(['inspect', `${reg.host}/proxied/x:v1`], { env: { HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '' } });
+  assert.equal(dead.code, 6, dead.stderr);
+  assert.match(dead.stderr, /^ocipkg: network error talking to 127\.0\.0\.1:\d+ \(ECONNREFUSED\) via proxy 127\.0\.0\.1:9/);
+  assert.equal(dead.stderr.trim().split('\n').length, 1);
+});
