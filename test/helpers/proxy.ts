@@ -79,8 +79,10 @@ function forward(req: IncomingMessage, res: ServerResponse, t: URL, action: Acti
       if (sent === Infinity) return;
       if (action && 'resetAfter' in action && sent + chunk.length > action.resetAfter) {
         upRes.destroy();
-        // let the bytes before the cut reach the client, then break the connection
-        res.write(chunk.subarray(0, Math.max(0, action.resetAfter - sent)), () => setTimeout(() => res.socket?.destroy(), 20));
+        // Let the bytes before the cut reach the client and be read (a reset discards what the
+        // client has received but not yet consumed, and a loaded CI machine reads late), then
+        // break the connection.
+        res.write(chunk.subarray(0, Math.max(0, action.resetAfter - sent)), () => setTimeout(() => res.socket?.destroy(), 250));
         sent = Infinity;
         return;
       }
