@@ -60,11 +60,10 @@ try {
   // A new registry for every push: skopeo remembers where blobs are (its blob-info cache) and
   // would mount them instead of uploading; neither tool may skip the upload.
   process.stderr.write('push (oci: layout → a fresh registry each run)\n');
-  let target: Awaited<ReturnType<typeof startRegistry>> | undefined;
   const pushBench = async (name: string, run: (host: string) => number): Promise<number> => {
     const times: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      target = await startRegistry();
+      const target = await startRegistry();
       try {
         times.push(run(target.host));
       } finally {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { withDestination } from '../content/scoped.js';
@@ -10,7 +11,6 @@ import { parsePlatformSpec } from '../platform/host.js';
 import { OciLayoutStore } from '../content/layout/store.js';
 import { ANNOTATION } from '../spec/types.js';
 import { build, type BuildTarget } from './build.js';
-import { Staging } from './staging.js';
 
 export interface PublishPlan {
   /** Every reference pushed: IMAGE:VERSION and IMAGE:GITHASH. */
@@ -80,13 +80,13 @@ export async function publish(dir: string, opts: OpenOptions & { dryRun?: boolea
       ...(plan.config.compression ? { compression: plan.config.compression } : {}),
     };
     if (opts.dryRun) {
-      const scratch = await Staging.create();
+      // Built into a throwaway layout: the digest is the one a push would give.
+      const scratch = await mkdtemp(join(tmpdir(), 'ocipkg-dry-run-'));
       try {
-        const store = new OciLayoutStore(join(scratch.dir, 'dry-run'));
-        const root = await build(plan.targets, store, undefined, buildOpts);
+        const root = await build(plan.targets, new OciLayoutStore(scratch), undefined, buildOpts);
         out.push({ references: plan.references, digest: root.digest });
       } finally {
-        await scratch.dispose();
+        await rm(scratch, { recursive: true, force: true });
       }
       continue;
     }

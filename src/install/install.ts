@@ -1,6 +1,5 @@
 import { join, resolve as resolvePath } from 'node:path';
 import { copy } from '../copy.js';
-import { fetchBytes } from '../content/fetch-bytes.js';
 import { cacheDir, CacheStore } from '../content/cache/store.js';
 import { touchRecord } from '../content/cache/records.js';
 import { ensureTree } from '../content/cache/trees.js';
@@ -11,11 +10,10 @@ import { copyRuntime } from '../link/copy.js';
 import { artifactMeta, cmakePrefix, linkInfo, readManifest } from '../link/info.js';
 import { targetPlatform } from '../platform/host.js';
 import { platformKey } from './platform-key.js';
-import { parseRoot } from '../spec/parse.js';
-import type { Descriptor, Platform } from '../spec/types.js';
+import type { Descriptor, Manifest, Platform } from '../spec/types.js';
 import { readPackageConfig, type Dependency } from './config.js';
 import { formatBytes } from '../cli/progress.js';
-import { emptyLockfile, encodeLockfile, LOCKFILE, readLockfile, writeLockfile, type LockEntry, type Lockfile } from './lockfile.js';
+import { emptyLockfile, encodeLockfile, isCurrent, LOCKFILE, readLockfile, writeLockfile, type LockEntry, type Lockfile } from './lockfile.js';
 import { openDependency, resolveDependency, resolvePinned, type Resolution } from './resolve.js';
 
 export interface InstallOptions {
@@ -60,28 +58,24 @@ export function isOffline(opts: { offline?: boolean }, env = process.env): boole
 }
 
 
-/** Is everything `manifest` needs in the cache, sound? Corrupt blobs are removed (and so fetched again). */
-async function cached(cache: CacheStore, manifest: Descriptor, verify: boolean): Promise<boolean> {
-  if (!(await cache.exists(manifest))) return false;
-  let bytes: Buffer;
+/**
+ * The manifest when everything it needs is in the cache and sound, else undefined. Corrupt
+ * blobs are removed (and so fetched again).
+ */
+async function cached(cache: CacheStore, desc: Descriptor, verify: boolean): Promise<Manifest | undefined> {
+  if (!(await cache.exists(desc))) return undefined;
+  let manifest: Manifest;
   try {
-    bytes = await fetchBytes(cache, manifest);
+    manifest = await readManifest(cache, desc);
   } catch {
-    await cache.verifyBlob(manifest);
-    return false;
+    await cache.verifyBlob(desc);
+    return undefined;
   }
-  const node = parseRoot(bytes, `${cache.location}@${manifest.digest}`, manifest.mediaType);
-  if (node.kind !== 'manifest') return false;
   let ok = true;
-  for (const d of [node.manifest.config, ...node.manifest.layers]) {
+  for (const d of [manifest.config, ...manifest.layers]) {
     if (!(await cache.exists(d)) || (verify && !(await cache.trustBlob(d)))) ok = false;
   }
-  return ok;
-}
-
-/** A manifest the cache holds, described from its bytes; undefined when absent. */
-async function cachedDescriptor(cache: CacheStore, digest: string): Promise<Descriptor | undefined> {
-  return cache.resolve(digest).catch(() => undefined);
+  return ok ? manifest : undefined;
 }
 
 /**
@@ -108,7 +102,7 @@ export async function install(dir: string, opts: InstallOptions = {}): Promise<I
 
   const one = async (dep: Dependency): Promise<[Installed, LockEntry]> => {
     const entry = lock.dependencies[dep.name];
-    const current = !!entry && entry.image === dep.image && entry.version === dep.version && entry.tagTemplate === dep.tagTemplate;
+    const current = isCurrent(entry, dep);
     let src: ReadableStore | undefined;
     const source = async (why: string): Promise<ReadableStore> => {
       if (offline) throw new OcipkgError('E_OFFLINE', `${dep.name}: ${why}, and installs are offline (OCIPKG_OFFLINE/--offline)`);
@@ -118,7 +112,7 @@ export async function install(dir: string, opts: InstallOptions = {}): Promise<I
       let res: Resolution;
       const pinned = current ? entry.platforms[key] : undefined;
       if (pinned) {
-        const manifest = (await cachedDescriptor(cache, pinned)) ?? (await (await source(`${pinned} is not in the cache`)).resolve(pinned));
+        const manifest = (await cache.resolve(pinned).catch(() => undefined)) ?? (await (await source(`${pinned} is not in the cache`)).resolve(pinned));
         res = { ...(entry!.tag ? { tag: entry!.tag } : {}), ...(entry!.digest ? { digest: entry!.digest } : {}), manifest };
       } else if (current) {
         res = await resolvePinned(dep, entry!, await source(`${key} is not installed yet`), platform);
@@ -129,12 +123,13 @@ export async function install(dir: string, opts: InstallOptions = {}): Promise<I
         res = await resolveDependency(dep, await source(`${dep.name} is not in ${LOCKFILE}`), platform);
       }
       let downloaded = 0;
-      if (!(await cached(cache, res.manifest, opts.verify ?? true))) {
+      let manifest = await cached(cache, res.manifest, opts.verify ?? true);
+      if (!manifest) {
         const s = await source(`${res.manifest.digest} is not (or not wholly) in the cache`);
         downloaded = (await copy(s, res.manifest.digest, cache, undefined)).bytes;
+        manifest = await readManifest(cache, res.manifest);
       }
       const { path: prefix } = await ensureTree(cache, res.manifest);
-      const manifest = await readManifest(cache, res.manifest);
       const meta = artifactMeta(manifest, res.tag);
       const info = await linkInfo(prefix, platform.os, meta, dep.libraries, `${dep.where}.libraries`);
       const cmake = cmakePrefix(cache.root, dep.name, res.manifest.digest);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../content/atomic.js';
 import { OcipkgError, ioError } from '../errors.js';
 import { isDigest } from '../spec/digest.js';
+import type { Dependency } from './config.js';
 
 export const LOCKFILE = 'ocipkg-lock.json';
 
@@ -23,6 +24,11 @@ export interface LockEntry {
 export interface Lockfile {
   lockfileVersion: 1;
   dependencies: Record<string, LockEntry>;
+}
+
+/** Does a lock entry still describe what package.json declares (else it is resolved again)? */
+export function isCurrent(entry: LockEntry | undefined, dep: Pick<Dependency, 'image' | 'version' | 'tagTemplate'>): boolean {
+  return !!entry && entry.image === dep.image && entry.version === dep.version && entry.tagTemplate === dep.tagTemplate;
 }
 
 export function emptyLockfile(): Lockfile {

@@ -6,7 +6,7 @@ import { OcipkgError } from '../errors.js';
 import { readPackageConfig, type Dependency } from '../install/config.js';
 import type { InstallOptions } from '../install/install.js';
 import { platformKey } from '../install/platform-key.js';
-import { readLockfile } from '../install/lockfile.js';
+import { isCurrent, readLockfile } from '../install/lockfile.js';
 import type { Platform } from '../spec/types.js';
 import { artifactMeta, cmakePrefix, linkInfo, readManifest } from './info.js';
 import type { LinkInfo } from './scan.js';
@@ -47,7 +47,7 @@ export async function ready(dir: string, name: string | undefined, platform: Pla
   const cache = new CacheStore(cacheDir());
   const entry = (await readLockfile(dir))?.dependencies[dep.name];
   const key = platformKey(platform);
-  const pinned = entry && entry.image === dep.image && entry.version === dep.version && entry.tagTemplate === dep.tagTemplate ? entry.platforms[key] : undefined;
+  const pinned = isCurrent(entry, dep) ? entry!.platforms[key] : undefined;
   let manifestDigest = pinned;
   let tag = entry?.tag;
   if (!pinned || !(await stat(treePath(cache.root, pinned)).catch(() => undefined)) || !(await stat(cmakePrefix(cache.root, dep.name, pinned)).catch(() => undefined))) {

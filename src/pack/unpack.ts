@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { chmod, link, mkdir, readdir, rm, symlink, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -88,9 +88,16 @@ export class Extractor {
     const path = entryPath(name, where);
     if (path === undefined) throw unsafe(where, name, 'not a file name');
     await this.parents(path, where);
+    await this.writeFile(path, content, 0o644);
+  }
+
+  /** Replace whatever is at `path` (parents already checked) with a new file of `content`. */
+  private async writeFile(path: string, content: Readable | Entry, mode: number): Promise<void> {
     if (this.nodes.has(path)) await this.remove(path);
     this.nodes.set(path, { kind: 'file' });
-    await pipeline(content, createWriteStream(join(this.root, path), { flags: 'wx', mode: 0o644, ...FILE_STREAM }));
+    const abs = join(this.root, path);
+    await pipeline(content, createWriteStream(abs, { flags: 'wx', mode, ...FILE_STREAM }));
+    await chmod(abs, mode);
   }
 
   /** Re-check every symlink with the whole tree known; call after the last layer. */
@@ -126,13 +133,8 @@ export class Extractor {
         this.nodes.set(path, { kind: 'dir' });
         return drain();
       case 'file':
-      case 'contiguous-file': {
-        if (existing) await this.remove(path);
-        this.nodes.set(path, { kind: 'file' });
-        await pipeline(entry, createWriteStream(abs, { flags: 'wx', mode: (h.mode ?? 0o644) & 0o777, ...FILE_STREAM }));
-        await chmod(abs, (h.mode ?? 0o644) & 0o777);
-        return;
-      }
+      case 'contiguous-file':
+        return this.writeFile(path, entry, (h.mode ?? 0o644) & 0o777);
       case 'symlink': {
         const target = h.linkname ?? '';
         if (!target || target.startsWith('/') || target.includes('\0')) throw unsafe(where, path, `symlink to ${JSON.stringify(target)} points outside the target`);
@@ -209,10 +211,4 @@ export class Extractor {
     const children = await readdir(abs).catch(() => [] as string[]);
     for (const c of children) await this.remove(dir ? `${dir}/${c}` : c);
   }
-}
-
-/** Remove a file or tree, ignoring absence (used to drop a refused extraction). */
-export async function removeTree(path: string): Promise<void> {
-  await rm(path, { recursive: true, force: true }).catch(() => undefined);
-  await unlink(path).catch(() => undefined);
 }

@@ -22,15 +22,21 @@ after(async () => {
   await reg?.stop();
 });
 
-test('an install whose download keeps breaking leaves a partial blob that the next run resumes with Range', async () => {
+/** A random blob of `mib` MiB built into `repo` on the registry, and a package with this `ocipkg` field. */
+async function bigArtifact(repo: string, mib: number, ocipkg: object): Promise<{ dir: string; pkg: string }> {
   const dir = await tempDir();
   await mkdir(join(dir, 'files'));
-  await writeFile(join(dir, 'files', 'big.bin'), randomBytes(6 * 1024 * 1024));
-  const b = await runCli(['build', join(dir, 'files'), '--tag', `${reg.host}/lib/big:1.0.0`]);
+  await writeFile(join(dir, 'files', 'big.bin'), randomBytes(mib * 1024 * 1024));
+  const b = await runCli(['build', join(dir, 'files'), '--tag', `${reg.host}/${repo}`]);
   assert.equal(b.code, 0, b.stderr);
-  const p = join(dir, 'pkg');
-  await mkdir(p);
-  await writeFile(join(p, 'package.json'), JSON.stringify({ name: 'x', ocipkg: { image: `${proxy.host}/lib/big`, version: '^1' } }));
+  const pkg = join(dir, 'pkg');
+  await mkdir(pkg);
+  await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 'x', ocipkg }));
+  return { dir, pkg };
+}
+
+test('an install whose download keeps breaking leaves a partial blob that the next run resumes with Range', async () => {
+  const { dir, pkg: p } = await bigArtifact('lib/big:1.0.0', 6, { image: `${proxy.host}/lib/big`, version: '^1' });
   const env = { OCIPKG_CACHE_DIR: join(dir, 'cache') };
 
   const first = await runCli(['install'], { cwd: p, env });
@@ -51,16 +57,9 @@ test('an install whose download keeps breaking leaves a partial blob that the ne
 });
 
 test('an install killed mid-download leaves nothing a later run trusts: its lock is taken over, the blob completed and verified', async () => {
-  const dir = await tempDir();
-  await mkdir(join(dir, 'files'));
-  await writeFile(join(dir, 'files', 'big.bin'), randomBytes(4 * 1024 * 1024));
-  const b = await runCli(['build', join(dir, 'files'), '--tag', `${reg.host}/lib/killed:1.0.0`]);
-  assert.equal(b.code, 0, b.stderr);
   const slow = await startProxy(reg.url, (req) => (req.method === 'GET' && req.url!.includes('/blobs/') ? { slow: 20 } : undefined));
   try {
-    const p = join(dir, 'pkg');
-    await mkdir(p);
-    await writeFile(join(p, 'package.json'), JSON.stringify({ name: 'x', ocipkg: { image: `${slow.host}/lib/killed:1.0.0` } }));
+    const { dir, pkg: p } = await bigArtifact('lib/killed:1.0.0', 4, { image: `${slow.host}/lib/killed:1.0.0` });
     const cache = join(dir, 'cache');
     const blobs = join(cache, 'blobs', 'sha256');
     const child = spawn(process.execPath, [CLI, 'install'], { cwd: p, env: { ...process.env, OCIPKG_CACHE_DIR: cache, CI: 'true' }, stdio: 'ignore' });

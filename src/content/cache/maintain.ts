@@ -1,6 +1,6 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readRecords, recordFile, type CacheRecord } from './records.js';
+import { readRecords, recordPath, type CacheRecord } from './records.js';
 import type { CacheStore } from './store.js';
 import { removeTree, treePath } from './trees.js';
 
@@ -68,7 +68,7 @@ export async function pruneCache(cache: CacheStore, maxAgeDays = 30, now = Date.
       continue;
     }
     await removeTree(treePath(cache.root, r.manifest));
-    await rm(recordFile(cache.root, r.manifest), { force: true });
+    await rm(recordPath(cache.root, r.manifest), { force: true });
     report.removedTrees.push(r.manifest);
   }
   for (const alg of await readdir(join(cache.root, 'blobs')).catch(() => [] as string[])) {

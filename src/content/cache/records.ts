@@ -15,7 +15,8 @@ export interface CacheRecord {
   lockfiles: string[];
 }
 
-function recordPath(root: string, manifest: string): string {
+/** Where the record of an installed manifest is kept. */
+export function recordPath(root: string, manifest: string): string {
   return join(root, 'records', `${manifest.replace(':', '-')}.json`);
 }
 
@@ -43,8 +44,4 @@ export async function touchRecord(root: string, rec: Omit<CacheRecord, 'lastUsed
   const lockfiles = [...new Set([...(old?.lockfiles ?? []), ...(rec.lockfile ? [rec.lockfile] : [])])];
   const { lockfile: _l, ...rest } = rec;
   await writeFileAtomic(recordPath(root, rec.manifest), JSON.stringify({ ...rest, lastUsed: now.toISOString(), lockfiles }, null, 2));
-}
-
-export function recordFile(root: string, manifest: string): string {
-  return recordPath(root, manifest);
 }
