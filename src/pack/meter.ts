@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { parseDigest, type Algorithm } from '../spec/digest.js';
+import { streamed } from '../runtime/memory.js';
 
 /** A pass-through that counts and hashes (sha256, and sha512 on request) what flows through. */
 export class Meter extends Transform {
@@ -16,6 +17,7 @@ export class Meter extends Transform {
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
     for (const h of this.hashes.values()) h.update(chunk);
     this.size += chunk.length;
+    streamed(chunk.length);
     cb(null, chunk);
   }
 

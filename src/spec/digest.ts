@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { OcipkgError } from '../errors.js';
+import { streamed } from '../runtime/memory.js';
 
 /** Digest algorithms ocipkg computes and verifies, with their hex lengths. */
 export const ALGORITHMS = { sha256: 64, sha512: 128 } as const;
@@ -75,6 +76,7 @@ export class VerifyStream extends Transform {
       return;
     }
     this.hash.update(chunk);
+    streamed(chunk.length);
     cb(null, chunk);
   }
 
@@ -131,6 +133,7 @@ export function verifying(raw: Readable, expected: Expected, source = ''): Reada
       seen += (chunk as Buffer).length;
       if (seen > expected.size) throw sizeMismatch(expected, `more than ${expected.size}`, source);
       hash.update(chunk as Buffer);
+      streamed((chunk as Buffer).length);
       yield chunk as Buffer;
     }
     if (seen !== expected.size) throw sizeMismatch(expected, String(seen), source);

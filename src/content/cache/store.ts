@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../atomic.js';
 import type { ReadableStore } from '../store.js';
 import { withLock } from './lock.js';
 import { FILE_STREAM } from '../io.js';
+import { streamed } from '../../runtime/memory.js';
 
 /** The per-user cache directory: OCIPKG_CACHE_DIR, else env-paths (`~/.cache/ocipkg` on Linux). */
 export function cacheDir(env = process.env): string {
@@ -86,7 +87,10 @@ export class CacheStore extends OciLayoutStore {
         size += chunk.length;
         onBytes?.(chunk.length);
         if (size > desc.size) return cb(new OcipkgError('E_DIGEST_MISMATCH', `digest mismatch for ${desc.digest} from ${src.location}: more than the ${desc.size} bytes the descriptor gives`));
-        if (!trusted) hash.update(chunk);
+        if (!trusted) {
+          hash.update(chunk);
+          streamed(chunk.length);
+        }
         cb(null, chunk);
       },
     });
@@ -144,6 +148,7 @@ export class CacheStore extends OciLayoutStore {
     try {
       for await (const c of createReadStream(path, FILE_STREAM)) {
         hash.update(c as Buffer);
+        streamed((c as Buffer).length);
         size += (c as Buffer).length;
       }
     } catch {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Undici from 'undici';
+import { baselineWasm } from '../../runtime/memory.js';
 
 /*
  * undici's dispatchers and its request API, loaded on their own: the package's index also
@@ -24,7 +25,10 @@ const apiRequest = require('undici/lib/api/api-request.js') as (this: Undici.Dis
 export type Dispatcher = Undici.Dispatcher;
 export type HttpMethod = Undici.Dispatcher.HttpMethod;
 
-/** `dispatcher.request(opts)`, as undici's index would attach it. */
+/**
+ * `dispatcher.request(opts)`, as undici's index would attach it. The first request of the
+ * process connects, which is when undici compiles its HTTP parser (see runtime/memory.ts).
+ */
 export function request(dispatcher: Dispatcher, opts: Undici.Dispatcher.RequestOptions): Promise<Undici.Dispatcher.ResponseData> {
-  return apiRequest.call(dispatcher, opts);
+  return baselineWasm(() => apiRequest.call(dispatcher, opts));
 }
