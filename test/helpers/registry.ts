@@ -1,5 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +48,12 @@ function freePort(): Promise<number> {
 
 const ACCESS = /"([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /;
 
-export async function startRegistry(opts: { auth?: { user: string; password: string } } = {}): Promise<Registry> {
+/**
+ * `tls` serves HTTPS with that certificate and key (PEM files); `url` is then https. Callers
+ * trust the certificate themselves (NODE_EXTRA_CA_CERTS in a child), since loopback registries
+ * are spoken to over plain HTTP unless the name is not a loopback one (through a proxy).
+ */
+export async function startRegistry(opts: { auth?: { user: string; password: string }; tls?: { cert: string; key: string } } = {}): Promise<Registry> {
   const dir = await mkdtemp(join(tmpdir(), 'ocipkg-registry-'));
   const storageDir = join(dir, 'storage');
   let authBlock = '';
@@ -74,7 +81,7 @@ storage:
 http:
   addr: 127.0.0.1:${port}
   secret: ocipkg-test-secret
-${authBlock}`;
+${opts.tls ? `  tls:\n    certificate: ${opts.tls.cert}\n    key: ${opts.tls.key}\n` : ''}${authBlock}`;
     await writeFile(join(dir, 'config.yml'), config);
     const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
@@ -94,8 +101,8 @@ ${authBlock}`;
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    const url = `http://127.0.0.1:${port}`;
-    const up = await waitUp(url, child);
+    const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+    const up = await waitUp(url, child, opts.tls && (await readFile(opts.tls.cert, 'utf8')));
     if (!up) {
       child.kill('SIGKILL');
       running.delete(child);
@@ -128,14 +135,24 @@ ${authBlock}`;
   throw new Error('docker-registry: no free port after 5 attempts');
 }
 
-async function waitUp(url: string, child: ChildProcess): Promise<boolean> {
+/** GET /v2/ answered (200, or 401 behind auth); over TLS, checked against `ca`. */
+function probe(url: string, ca?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = (ca ? httpsGet : httpGet)(`${url}/v2/`, ca ? { ca, servername: 'localhost', checkServerIdentity: () => undefined } : {}, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+}
+
+async function waitUp(url: string, child: ChildProcess, ca?: string): Promise<boolean> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) return false;
     try {
-      const r = await fetch(`${url}/v2/`);
-      await r.arrayBuffer();
-      if (r.status === 200 || r.status === 401) return true;
+      const status = await probe(url, ca);
+      if (status === 200 || status === 401) return true;
     } catch {
       // not listening yet
     }

@@ -17,6 +17,7 @@ const TOOLS = {
   cc: 'gcc',
   python3: 'python3',
   tar: 'tar',
+  openssl: 'openssl',
 };
 
 function onPath(cmd) {
