@@ -9,11 +9,16 @@ import { runCli } from '../helpers/cli.js';
 import { randomArtifact } from '../helpers/random.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { tempDir } from '../helpers/tmp.js';
+import { selfSignedCert } from '../helpers/tls.js';
 import { RegistryStore } from '../../src/content/registry/store.js';
 import { createTransport } from '../../src/content/registry/transport.js';
 
-/** A forward HTTP proxy (absolute-form requests and CONNECT tunnels), recording what it carried. */
-async function forwardProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+/**
+ * A forward HTTP proxy (absolute-form requests and CONNECT tunnels), recording what it carried.
+ * `routes` sends a CONNECT for a name to a loopback address instead (the proxy resolves names,
+ * the client never does, so tests can use a registry name that is not loopback).
+ */
+async function forwardProxy(routes: Record<string, string> = {}): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
   const seen: string[] = [];
   const server = createServer((req: IncomingMessage, res) => {
     seen.push(`${req.method} ${req.url}`);
@@ -27,7 +32,7 @@ async function forwardProxy(): Promise<{ url: string; seen: string[]; close(): P
   });
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     seen.push(`CONNECT ${req.url}`);
-    const [host, port] = req.url!.split(':');
+    const [host, port] = (routes[req.url!] ?? req.url!).split(':');
     const up = connect(Number(port), host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length) up.write(head);
@@ -75,4 +80,36 @@ test('HTTP_PROXY carries registry traffic, NO_PROXY bypasses it, and a dead prox
   assert.equal(dead.code, 6, dead.stderr);
   assert.match(dead.stderr, /^ocipkg: network error talking to 127\.0\.0\.1:\d+ \(ECONNREFUSED\) via proxy 127\.0\.0\.1:9/);
   assert.equal(dead.stderr.trim().split('\n').length, 1);
+});
+
+test('HTTPS_PROXY tunnels TLS with CONNECT; NODE_EXTRA_CA_CERTS makes a private CA trusted, and without it the error says so', async () => {
+  const dir = await tempDir();
+  const name = 'registry.ocipkg.test';
+  const cert = selfSignedCert(dir, name);
+  const secure = await startRegistry({ tls: cert });
+  const proxy = await forwardProxy({ [`${name}:443`]: secure.host });
+  try {
+    const src = new OciLayoutStore(join(dir, 'src'));
+    const art = await randomArtifact(src, { tag: 'v1' });
+    const env = { HTTPS_PROXY: proxy.url, NO_PROXY: '', NODE_EXTRA_CA_CERTS: cert.cert };
+    const push = await runCli(['copy', `oci:${join(dir, 'src')}:v1`, `${name}/secure/x:v1`], { env });
+    assert.equal(push.code, 0, push.stderr);
+    const pull = await runCli(['copy', `${name}/secure/x:v1`, `oci:${join(dir, 'back')}:v1`], { env });
+    assert.equal(pull.code, 0, pull.stderr);
+    assert.equal((await new OciLayoutStore(join(dir, 'back')).resolve('v1')).digest, art.root.digest);
+    assert.ok(proxy.seen.includes(`CONNECT ${name}:443`), proxy.seen.join('\n'));
+    assert.ok(proxy.seen.every((s) => s.startsWith('CONNECT ')), `HTTPS is only ever tunnelled: ${proxy.seen.join(', ')}`);
+    await secure.settle();
+    const got = secure.requests();
+    assert.ok(got.some((r) => r.method === 'PUT' && r.path === '/v2/secure/x/manifests/v1' && r.status === 201), 'the manifest went over TLS');
+    assert.ok(got.some((r) => r.method === 'GET' && r.path.startsWith('/v2/secure/x/blobs/sha256:') && r.status === 200), 'the blobs came back over TLS');
+
+    const untrusted = await runCli(['inspect', `${name}/secure/x:v1`], { env: { ...env, NODE_EXTRA_CA_CERTS: '' } });
+    assert.equal(untrusted.code, 6, untrusted.stderr);
+    assert.equal(untrusted.stderr.trim().split('\n').length, 1, untrusted.stderr);
+    assert.match(untrusted.stderr, new RegExp(`^ocipkg: TLS: the certificate of ${name.replace(/\./g, '\\.')} is not trusted \\(self-signed certificate\\).*NODE_EXTRA_CA_CERTS`));
+  } finally {
+    await proxy.close();
+    await secure.stop();
+  }
 });

@@ -22,6 +22,20 @@ const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
 
+const UNTRUSTED = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE']);
+const TLS_HINT = 'for a registry or proxy with a private CA, name its PEM file in NODE_EXTRA_CA_CERTS';
+
+/** A TLS verification failure, said in terms of what is wrong with the host's certificate. */
+function tlsProblem(code: string | undefined, host: string): { problem: string; hint?: string } | undefined {
+  if (!code) return undefined;
+  if (UNTRUSTED.has(code)) return { problem: `the certificate of ${host} is not trusted`, hint: TLS_HINT };
+  if (code === 'CERT_HAS_EXPIRED') return { problem: `the certificate of ${host} has expired` };
+  if (code === 'CERT_NOT_YET_VALID') return { problem: `the certificate of ${host} is not valid yet` };
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { problem: `the certificate presented for ${host} does not name it` };
+  return undefined;
+}
+
 function proxyInUse(env = process.env): string | undefined {
   return env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy || undefined;
 }
@@ -96,6 +110,8 @@ export function createTransport(registry: string, opts: TransportOptions = {}): 
           const proxy = proxyInUse();
           throw new OcipkgError('E_NETWORK', `network error talking to ${url.host} (${code})${proxy ? ` via proxy ${new URL(proxy).host}` : ''} while fetching ${what}`, { cause: err });
         }
+        const tls = tlsProblem(code, url.hostname);
+        if (tls) throw new OcipkgError('E_NETWORK', `TLS: ${tls.problem} (${(err as Error).message})${tls.hint ? `; ${tls.hint}` : ''} (${what})`, { cause: err });
         throw new OcipkgError('E_NETWORK', `${url.host}: ${(err as Error).message} (${what})`, { cause: err });
       }
     }
