@@ -14,6 +14,10 @@ export type Action =
   | { corruptAt: number }
   /** Pass the body on slowly: a pause of this many milliseconds after every chunk. */
   | { slow: number }
+  /** Send the headers and this many body bytes, then nothing more (the connection stays open). */
+  | { stallAfter: number }
+  /** Never answer (the connection stays open). */
+  | { silent: true }
   | { rewrite: (status: number, headers: Record<string, string | string[] | undefined>, body: Buffer) => { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer } };
 
 export interface SeenRequest {
@@ -35,6 +39,10 @@ export async function startProxy(target: string, rule: (req: IncomingMessage, n:
   const server = createServer((req, res) => {
     seen.push({ method: req.method!, url: req.url!, headers: req.headers });
     const action = rule(req, seen.length);
+    if (action && 'silent' in action) {
+      req.resume();
+      return;
+    }
     if (action && 'respond' in action) {
       res.writeHead(action.respond.status, action.respond.headers ?? {});
       req.resume();
@@ -86,6 +94,12 @@ function forward(req: IncomingMessage, res: ServerResponse, t: URL, action: Acti
         sent = Infinity;
         return;
       }
+      if (action && 'stallAfter' in action && sent + chunk.length > action.stallAfter) {
+        upRes.destroy();
+        res.write(chunk.subarray(0, Math.max(0, action.stallAfter - sent)));
+        sent = Infinity;
+        return;
+      }
       if (action && 'truncateAfter' in action && sent + chunk.length > action.truncateAfter) {
         upRes.destroy();
         res.write(chunk.subarray(0, Math.max(0, action.truncateAfter - sent)), () => res.socket?.end());
@@ -105,6 +119,8 @@ function forward(req: IncomingMessage, res: ServerResponse, t: URL, action: Acti
     });
     upRes.on('end', () => res.end());
   });
-  up.on('error', () => res.socket?.destroy());
+  up.on('error', () => {
+    if (!(action && 'stallAfter' in action)) res.socket?.destroy();
+  });
   req.pipe(up);
 }

@@ -29,7 +29,7 @@ after(async () => {
   await reg?.stop();
 });
 
-async function pullThrough(rule: (url: string, method: string, n: number) => Action, out: string) {
+async function pullThrough(rule: (url: string, method: string, n: number) => Action, out: string, env: NodeJS.ProcessEnv = {}) {
   const counts = new Map<string, number>();
   const proxy = await startProxy(reg.url, (req) => {
     const key = `${req.method} ${req.url}`;
@@ -38,7 +38,7 @@ async function pullThrough(rule: (url: string, method: string, n: number) => Act
   });
   try {
     const started = Date.now();
-    const r = await runCli(['copy', `${proxy.host}/faults/x:1`, `oci:${join(dir, out)}:1`]);
+    const r = await runCli(['copy', `${proxy.host}/faults/x:1`, `oci:${join(dir, out)}:1`], { env });
     return { r, proxy, ms: Date.now() - started };
   } finally {
     await proxy.close();
@@ -65,6 +65,24 @@ test('500 and 429 with Retry-After are retried', async () => {
   assert.ok(ms >= 1000, 'waited for Retry-After');
   assert.ok(proxy.seen.filter((s) => s.url.includes(bigLayer)).length >= 2);
   await validateLayoutDir(join(dir, 'retried'));
+});
+
+test('silent connections are dropped after OCIPKG_TIMEOUT: a request is retried, a stalled download resumed', async () => {
+  const { r, proxy, ms } = await pullThrough((url, method, n) => {
+    if (url.includes('/manifests/') && method === 'GET' && n === 1) return { silent: true };
+    if (url.includes(bigLayer) && method === 'GET' && n === 1) return { stallAfter: 100_000 };
+    return undefined;
+  }, 'stalled', { OCIPKG_TIMEOUT: '1' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(ms >= 2000, `waited out both timeouts (${ms} ms)`);
+  const blobGets = proxy.seen.filter((s) => s.url.includes(bigLayer) && s.method === 'GET');
+  assert.equal(blobGets.length, 2);
+  assert.ok(Number(/^bytes=(\d+)-$/.exec(String(blobGets[1]!.headers.range))?.[1]) > 0, `resumed: ${blobGets[1]!.headers.range}`);
+  await validateLayoutDir(join(dir, 'stalled'));
+
+  const bad = await runCli(['inspect', `${reg.host}/faults/x:1`], { env: { OCIPKG_TIMEOUT: 'soon' } });
+  assert.equal(bad.code, ERROR_CODES.E_CONFIG, bad.stderr);
+  assert.equal(bad.stderr.trim(), 'ocipkg: OCIPKG_TIMEOUT: "soon" is not a positive number of seconds');
 });
 
 test('a registry that keeps failing gives one line, bounded', async () => {

@@ -40,11 +40,24 @@ function proxyInUse(env = process.env): string | undefined {
   return env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy || undefined;
 }
 
+/**
+ * How long a connection may stay silent: connecting, waiting for response headers, and between
+ * two pieces of a body. `OCIPKG_TIMEOUT=SECONDS` sets all three (slow proxies, or tests).
+ */
+export function timeouts(env = process.env): { connectTimeout: number; headersTimeout: number; bodyTimeout: number } {
+  const raw = env.OCIPKG_TIMEOUT;
+  if (raw === undefined || raw === '') return { connectTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 120_000 };
+  const secs = Number(raw);
+  if (!Number.isFinite(secs) || secs <= 0) throw new OcipkgError('E_CONFIG', `OCIPKG_TIMEOUT: ${JSON.stringify(raw)} is not a positive number of seconds`);
+  const ms = Math.round(secs * 1000);
+  return { connectTimeout: ms, headersTimeout: ms, bodyTimeout: ms };
+}
+
 let shared: Dispatcher | undefined;
 /** One connection pool for the process; proxies from the environment (NO_PROXY honoured). */
 export function dispatcher(): Dispatcher {
-  const timeouts = { connectTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 120_000 };
-  shared ??= proxyInUse() ? envHttpProxyAgent({ ...timeouts }) : new Agent({ connect: { timeout: timeouts.connectTimeout }, headersTimeout: timeouts.headersTimeout, bodyTimeout: timeouts.bodyTimeout });
+  const t = timeouts();
+  shared ??= proxyInUse() ? envHttpProxyAgent({ ...t }) : new Agent({ connect: { timeout: t.connectTimeout }, headersTimeout: t.headersTimeout, bodyTimeout: t.bodyTimeout });
   return shared;
 }
 
