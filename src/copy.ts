@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { tap } from './content/tap.js';
+import { isRetryable } from './errors.js';
 import { fetchBytes } from './content/fetch-bytes.js';
 import type { ReadableStore, Store } from './content/store.js';
 import { isRootMediaType } from './spec/mediatype.js';
@@ -9,14 +10,30 @@ import type { Descriptor, Platform } from './spec/types.js';
 
 export type CopyEvent =
   | { type: 'skip' | 'mount' | 'start' | 'done'; descriptor: Descriptor }
+  /** Bytes moved; negative when a failed attempt's bytes are taken back before a retry. */
   | { type: 'bytes'; descriptor: Descriptor; bytes: number };
+
+/** A blob's transfer failed transiently and starts again: `attempt` of `of`, after `error`. */
+export interface CopyRetry {
+  descriptor: Descriptor;
+  attempt: number;
+  of: number;
+  error: Error;
+}
 
 export interface CopyOptions {
   /** Narrow an index to the one manifest for this platform; 'all' (the default) copies every manifest. */
   platform?: Platform | 'all';
   /** Blobs transferred at once. */
   concurrency?: number;
+  /**
+   * How often a blob is transferred again, from the start, after a failure the destination could
+   * not retry itself (a streamed upload cut off or answered with 5xx/429: the stream cannot be
+   * sent twice, but the source can be read again). Default 2; waits 0.5 s, then 1 s.
+   */
+  retries?: number;
   onProgress?: (event: CopyEvent) => void;
+  onRetry?: (retry: CopyRetry) => void;
 }
 
 export interface CopyResult {
@@ -69,9 +86,7 @@ export async function copy(src: ReadableStore, srcRef: string | undefined, dst: 
         if (dst.pushFrom) {
           moved = await dst.pushFrom(desc, src);
         } else {
-          let stream: Readable = await src.fetch(desc);
-          if (opts.onProgress) stream = tap(stream, (n) => emit({ type: 'bytes', descriptor: desc, bytes: n }));
-          await dst.push(desc, stream);
+          await pushRetrying(desc);
         }
         result.copied++;
         result.bytes += moved;
@@ -81,6 +96,34 @@ export async function copy(src: ReadableStore, srcRef: string | undefined, dst: 
       inflight.set(desc.digest, p);
     }
     return p;
+  };
+
+  /**
+   * fetch + push, again from the start after a transient failure; done early when a retry finds
+   * the blob arrived after all (only the answer to the last attempt was lost).
+   */
+  const pushRetrying = async (desc: Descriptor): Promise<void> => {
+    const attempts = (opts.retries ?? 2) + 1;
+    for (let attempt = 1; ; attempt++) {
+      let sent = 0;
+      try {
+        if (attempt > 1 && (await dst.exists(desc))) return;
+        let stream: Readable = await src.fetch(desc);
+        if (opts.onProgress) {
+          stream = tap(stream, (n) => {
+            sent += n;
+            emit({ type: 'bytes', descriptor: desc, bytes: n });
+          });
+        }
+        await dst.push(desc, stream);
+        return;
+      } catch (err) {
+        if (attempt >= attempts || !isRetryable(err) || failed) throw err;
+        if (sent) emit({ type: 'bytes', descriptor: desc, bytes: -sent });
+        opts.onRetry?.({ descriptor: desc, attempt: attempt + 1, of: attempts, error: err as Error });
+        await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
+      }
+    }
   };
 
   /** Copy a manifest or index after everything it references; returns when it is in dst. */

@@ -27,17 +27,34 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class OcipkgError extends Error {
   readonly code: ErrorCode;
+  /**
+   * Failed for a reason that may pass (a broken connection, 5xx, 429) and was not retried where
+   * it happened, because the request's body was a stream that cannot be sent twice: a caller
+   * that can produce the body again (copy(), from its source) may try again.
+   */
+  readonly retryable: boolean;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryable?: boolean }) {
     // One line, always: a message that embeds another error's text must not break the CLI's output.
-    super(message.replace(/\s*\n\s*/g, ' '), options);
+    super(message.replace(/\s*\n\s*/g, ' '), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'OcipkgError';
     this.code = code;
+    this.retryable = options?.retryable ?? false;
+  }
+
+  /** This error, marked retryable (see `retryable`). */
+  asRetryable(): OcipkgError {
+    return new OcipkgError(this.code, this.message, { cause: this.cause, retryable: true });
   }
 
   get exitCode(): number {
     return ERROR_CODES[this.code];
   }
+}
+
+/** May the caller make the failed request again (see OcipkgError.retryable)? */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof OcipkgError && err.retryable;
 }
 
 export function isOcipkgError(err: unknown, code?: ErrorCode): err is OcipkgError {

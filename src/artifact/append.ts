@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { copy } from '../copy.js';
+import { copy, type CopyOptions } from '../copy.js';
 import { fetchBytes } from '../content/fetch-bytes.js';
 import { OverlayStore } from '../content/overlay.js';
 import type { ReadableStore, Store } from '../content/store.js';
@@ -16,6 +16,7 @@ import { Staging } from './staging.js';
 export interface AppendOptions extends PackOptions {
   /** For an index base: only this platform (the result is then a single manifest). */
   platform?: Platform;
+  onRetry?: CopyOptions['onRetry'];
 }
 
 type Json = Record<string, unknown>;
@@ -86,7 +87,7 @@ export async function append(base: ReadableStore, baseRef: string | undefined, d
       root = await staging.json({ ...raw, manifests }, node.index.mediaType ?? baseRoot.mediaType);
     }
     await staging.store.tag(root);
-    await copy(new OverlayStore(staging.store, base), root.digest, dst, tag);
+    await copy(new OverlayStore(staging.store, base), root.digest, dst, tag, opts.onRetry ? { onRetry: opts.onRetry } : {});
     return root;
   } finally {
     await staging.dispose();

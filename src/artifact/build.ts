@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { copy } from '../copy.js';
+import { copy, type CopyOptions } from '../copy.js';
 import type { Store } from '../content/store.js';
 import { ioError, OcipkgError } from '../errors.js';
 import { sourceDateEpoch } from '../pack/layer.js';
@@ -25,6 +25,7 @@ export interface BuildOptions {
   linkCflags?: string[];
   /** Write an image index even for one target (as `--platform os/arch=PATH` does). */
   index?: boolean;
+  onRetry?: CopyOptions['onRetry'];
 }
 
 /**
@@ -106,7 +107,7 @@ export async function build(targets: BuildTarget[], dst: Store, tag: string | un
       root = await staging.json(index, MediaType.ImageIndex, { artifactType: MediaType.OcipkgArtifact });
     }
     await staging.store.tag(root);
-    await copy(staging.store, root.digest, dst, tag);
+    await copy(staging.store, root.digest, dst, tag, opts.onRetry ? { onRetry: opts.onRetry } : {});
     return root;
   } finally {
     await staging.dispose();

@@ -1,3 +1,4 @@
+import type { CopyOptions } from '../copy.js';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -69,7 +70,7 @@ export async function planPublish(dir: string): Promise<PublishPlan[]> {
 }
 
 /** Build and push each plan; with `dryRun`, build into a scratch layout only (the digest is the same). */
-export async function publish(dir: string, opts: OpenOptions & { dryRun?: boolean } = {}): Promise<Published[]> {
+export async function publish(dir: string, opts: OpenOptions & { dryRun?: boolean; onRetry?: CopyOptions['onRetry'] } = {}): Promise<Published[]> {
   const out: Published[] = [];
   for (const plan of await planPublish(dir)) {
     const buildOpts = {
@@ -77,6 +78,7 @@ export async function publish(dir: string, opts: OpenOptions & { dryRun?: boolea
       linkLibs: plan.config.linkLibs,
       linkCflags: plan.config.linkCflags,
       index: true,
+      ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
       ...(plan.config.compression ? { compression: plan.config.compression } : {}),
     };
     if (opts.dryRun) {

@@ -1,3 +1,4 @@
+import type { CopyRetry } from '../copy.js';
 import { OcipkgError, ERROR_CODES } from '../errors.js';
 
 /** Scrub anything that looks like a credential from text we print. */
@@ -6,6 +7,11 @@ export function redact(text: string): string {
     .replace(/(authorization:\s*)(basic|bearer)\s+[^\s"']+/gi, '$1$2 ***')
     .replace(/((?:password|secret|token|access_token|refresh_token|identitytoken)["']?\s*[:=]\s*["']?)[^"'\s,&}]+/gi, '$1***')
     .replace(/\/\/([^/:@\s]+):([^/@\s]+)@/g, '//$1:***@');
+}
+
+/** A copy's retry as the CLI prints it: one line on stderr, then the transfer goes on. */
+export function retryLine(stderr: { write(s: string): unknown }): (retry: CopyRetry) => void {
+  return (r) => stderr.write(`ocipkg: ${redact(r.error.message)}; trying again (${r.attempt} of ${r.of})\n`);
 }
 
 /**

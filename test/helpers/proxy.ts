@@ -18,6 +18,8 @@ export type Action =
   | { stallAfter: number }
   /** Never answer (the connection stays open). */
   | { silent: true }
+  /** Take this many bytes of the request's body, then break the connection (an upload cut off). */
+  | { dropRequestAfter: number }
   | { rewrite: (status: number, headers: Record<string, string | string[] | undefined>, body: Buffer) => { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer } };
 
 export interface SeenRequest {
@@ -43,6 +45,14 @@ export async function startProxy(target: string, rule: (req: IncomingMessage, n:
       req.resume();
       return;
     }
+    if (action && 'dropRequestAfter' in action) {
+      let got = 0;
+      req.on('data', (c: Buffer) => {
+        got += c.length;
+        if (got >= action.dropRequestAfter) req.socket.destroy();
+      });
+      return;
+    }
     if (action && 'respond' in action) {
       res.writeHead(action.respond.status, action.respond.headers ?? {});
       req.resume();
@@ -66,7 +76,8 @@ export async function startProxy(target: string, rule: (req: IncomingMessage, n:
 }
 
 function forward(req: IncomingMessage, res: ServerResponse, t: URL, action: Action): void {
-  const headers = { ...req.headers, host: t.host };
+  // The registry builds upload locations from X-Forwarded-Host, so they point back at the proxy.
+  const headers = { ...req.headers, host: t.host, 'x-forwarded-host': req.headers.host };
   const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers }, (upRes) => {
     const status = upRes.statusCode ?? 502;
     if (action && 'rewrite' in action) {

@@ -106,3 +106,40 @@ test('wrong bytes and truncated bodies never land in the destination', async () 
   assert.match(cut.r.stderr, /ocipkg: (network|size mismatch|.*broke off)/);
   assert.equal(existsSync(join(dir, 'cut')), false);
 });
+
+async function pushThrough(rule: (url: string, method: string, n: number) => Action, repo: string) {
+  const counts = new Map<string, number>();
+  const proxy = await startProxy(reg.url, (req) => {
+    // Upload sessions have fresh URLs: count them by the digest they close with.
+    const u = new URL(req.url!, 'http://x');
+    const key = `${req.method} ${u.pathname.replace(/\/blobs\/uploads\/.*/, '/blobs/uploads/')} ${u.searchParams.get('digest') ?? ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    return rule(req.url!, req.method!, counts.get(key)!);
+  });
+  try {
+    const r = await runCli(['copy', `oci:${join(dir, 'src')}:v1`, `${proxy.host}/faults/${repo}:1`]);
+    return { r, proxy };
+  } finally {
+    await proxy.close();
+  }
+}
+
+/** The upload PUT of the big layer (the session URL is the registry's; the digest is in the query). */
+const isBigPut = (url: string, method: string) => method === 'PUT' && url.includes('/blobs/uploads/') && url.includes(bigLayer.replace(':', '%3A'));
+
+test('an upload cut off or answered with 500 is made again from the source; a 400 is not', async () => {
+  for (const [repo, action] of [['cut', { dropRequestAfter: 100_000 }], ['five-hundred', { respond: { status: 500, body: 'oops' } }]] as const) {
+    const { r, proxy } = await pushThrough((url, method, n) => (isBigPut(url, method) && n === 1 ? action : undefined), repo);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(proxy.seen.filter((s) => isBigPut(s.url, s.method)).length, 2, `${repo}: two uploads of the layer`);
+    assert.match(r.stderr, new RegExp(`^ocipkg: .*upload of ${bigLayer}.*; trying again \\(2 of 3\\)$`, 'm'));
+    const back = await runCli(['copy', `${reg.host}/faults/${repo}:1`, `oci:${join(dir, `back-${repo}`)}:1`]);
+    assert.equal(back.code, 0, back.stderr);
+    await validateLayoutDir(join(dir, `back-${repo}`));
+  }
+  const { r, proxy } = await pushThrough((url, method) => (isBigPut(url, method) ? { respond: { status: 400, body: '{"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"no"}]}' } } : undefined), 'four-hundred');
+  assert.equal(r.code, ERROR_CODES.E_REGISTRY, r.stderr);
+  assert.equal(proxy.seen.filter((s) => isBigPut(s.url, s.method)).length, 1, 'a client error is not retried');
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /blob upload invalid: no/);
+});

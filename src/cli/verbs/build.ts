@@ -1,3 +1,4 @@
+import { retryLine } from '../report.js';
 import { build, type BuildTarget } from '../../artifact/build.js';
 import { OcipkgError } from '../../errors.js';
 import { parseCompression } from '../../pack/compress.js';
@@ -87,6 +88,7 @@ SOURCE_DATE_EPOCH, when set, is recorded as the creation time; otherwise none is
       linkLibs: strs(values, 'link-libs'),
       linkCflags: strs(values, 'link-cflags'),
       index,
+      onRetry: retryLine(stderr),
     };
     const root = await withDestination(dest, { plainHttp: values['plain-http'] === true }, (d) => build(targets, d.store, d.tag, opts));
     stderr.write(`Built ${dest} (${targets.map((t) => formatPlatform(t.platform)).join(', ')})\n`);

@@ -1,5 +1,6 @@
-import { copy, type CopyEvent } from '../../copy.js';
+import { copy, type CopyEvent, type CopyRetry } from '../../copy.js';
 import { Progress } from '../progress.js';
+import { retryLine } from '../report.js';
 import { parsePlatformSpec } from '../../platform/host.js';
 import type { Verb } from '../verb.js';
 import { str } from '../verb.js';
@@ -24,8 +25,13 @@ Blobs DST already has are skipped; the tag is written last.
     const open = { plainHttp: values['plain-http'] === true };
     const progress = Progress.for(stderr as NodeJS.WriteStream, 'copying  ');
     const onProgress = progress.enabled ? (e: CopyEvent) => e.type === 'bytes' && progress.add(e.bytes) : undefined;
+    const printRetry = retryLine(stderr);
+    const onRetry = (r: CopyRetry) => {
+      progress.done();
+      printRetry(r);
+    };
     const result = await withSource(srcRef, open, (src) =>
-      withDestination(dstRef, open, (dst) => copy(src.store, src.reference, dst.store, dst.tag, { platform, ...(onProgress ? { onProgress } : {}) })),
+      withDestination(dstRef, open, (dst) => copy(src.store, src.reference, dst.store, dst.tag, { platform, onRetry, ...(onProgress ? { onProgress } : {}) })),
     ).finally(() => progress.done());
     stderr.write(`Copied ${srcRef} → ${dstRef} (${result.copied} copied, ${result.skipped} skipped${result.mounted ? `, ${result.mounted} mounted` : ''})\n`);
     stdout.write(`${result.root.digest}\n`);

@@ -1,3 +1,4 @@
+import { retryLine } from '../report.js';
 import { publish } from '../../artifact/publish.js';
 import type { Verb } from '../verb.js';
 
@@ -18,7 +19,7 @@ publish.linkLibs / linkCflags and publish.compression are optional.
   args: 0,
   async run({ values, stdout, stderr }) {
     const dryRun = values['dry-run'] === true;
-    const results = await publish(process.cwd(), { plainHttp: values['plain-http'] === true, dryRun });
+    const results = await publish(process.cwd(), { plainHttp: values['plain-http'] === true, dryRun, onRetry: retryLine(stderr) });
     for (const r of results) {
       for (const ref of r.references) stdout.write(`${ref}@${r.digest}\n`);
       stderr.write(dryRun ? `Would push ${r.references.join(', ')} (dry run: nothing pushed)\n` : `Pushed ${r.references.join(', ')}\n`);

@@ -97,7 +97,7 @@ export function createTransport(registry: string, opts: TransportOptions = {}): 
     for (let attempt = 0; ; attempt++) {
       let payload: Buffer | string | Readable | undefined;
       if (typeof body === 'function') {
-        if (replayed) throw new OcipkgError('E_NETWORK', `${what}: the upload to ${registry} failed and its body cannot be sent again`);
+        if (replayed) throw new OcipkgError('E_NETWORK', `${what}: the upload to ${registry} failed and its body cannot be sent again`, { retryable: true });
         payload = body();
         replayed = true;
       } else payload = body;
@@ -121,7 +121,7 @@ export function createTransport(registry: string, opts: TransportOptions = {}): 
             continue;
           }
           const proxy = proxyInUse();
-          throw new OcipkgError('E_NETWORK', `network error talking to ${url.host} (${code})${proxy ? ` via proxy ${new URL(proxy).host}` : ''} while fetching ${what}`, { cause: err });
+          throw new OcipkgError('E_NETWORK', `network error talking to ${url.host} (${code})${proxy ? ` via proxy ${new URL(proxy).host}` : ''} during ${what}`, { cause: err, retryable: typeof body === 'function' });
         }
         const tls = tlsProblem(code, url.hostname);
         if (tls) throw new OcipkgError('E_NETWORK', `TLS: ${tls.problem} (${(err as Error).message})${tls.hint ? `; ${tls.hint}` : ''} (${what})`, { cause: err });
@@ -175,7 +175,10 @@ export function createTransport(registry: string, opts: TransportOptions = {}): 
       }
       if (ok(res.status)) return res;
       if (res.status === 401 || res.status === 403) throw await authError(res, what);
-      throw httpError(res.status, req.method === 'HEAD' ? '' : await readSmall(res.body), what);
+      const failed = httpError(res.status, req.method === 'HEAD' ? '' : await readSmall(res.body), what);
+      // A streamed body was sent once and not retried here (see send); its sender may make it again.
+      if (typeof req.body === 'function' && RETRY_STATUS.has(res.status)) throw failed.asRetryable();
+      throw failed;
     }
   }
 
