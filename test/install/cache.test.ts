@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
@@ -26,11 +27,21 @@ test('cache dir/ls/prune: prune keeps what a lockfile pins or was used recently,
   assert.equal((await runCli(['cache', 'ls'], { env })).stdout.trim().split('\n').length, 2);
   const blobsBefore = (await readdir(join(cache, 'blobs', 'sha256'))).length;
 
-  // Recent entries survive a default prune.
+  // Recent entries survive a default prune. So does a blob no record names yet while it is fresh
+  // (an install may be about to record it); an old one goes.
   await rm(join(projects[1]!, 'ocipkg-lock.json'));
+  const fresh = join(cache, 'blobs', 'sha256', 'a'.repeat(64));
+  const stale = join(cache, 'blobs', 'sha256', 'b'.repeat(64));
+  await writeFile(fresh, 'fetched, not recorded yet');
+  await writeFile(stale, 'left by an install that died');
+  const dayAgo = new Date(Date.now() - 25 * 3600_000);
+  await utimes(stale, dayAgo, dayAgo);
   let pr = await runCli(['cache', 'prune'], { env });
   assert.equal(pr.code, 0, pr.stderr);
   assert.equal((await runCli(['cache', 'ls'], { env })).stdout.trim().split('\n').length, 2);
+  assert.ok(existsSync(fresh), 'a fresh unrecorded blob is kept');
+  assert.ok(!existsSync(stale), 'an old unrecorded blob is removed');
+  await rm(fresh);
 
   // With no grace period only the pinned one stays, with exactly its blobs.
   pr = await runCli(['cache', 'prune', '--max-age', '0'], { env });

@@ -55,13 +55,18 @@ export interface PruneReport {
 
 /**
  * Remove what no lockfile pins and nothing used within `maxAgeDays`: the unpacked trees, their
- * records and every blob no kept record needs. Leftovers of killed processes (partial
- * downloads, temp trees) older than a day go too.
+ * records and every blob no kept record needs. A blob no record names at all is kept while it is
+ * younger than a day (or than `maxAgeDays`, if shorter): an install running now may have fetched
+ * it and not recorded it yet, as git keeps fresh unreachable objects. Leftovers of killed
+ * processes (partial downloads, temp trees) older than a day go too.
  */
 export async function pruneCache(cache: CacheStore, maxAgeDays = 30, now = Date.now()): Promise<PruneReport> {
   const report: PruneReport = { removedTrees: [], removedBlobs: 0, freedBytes: 0 };
   const keep = new Set<string>();
+  const named = new Set<string>();
+  const grace = Math.min(86400_000, maxAgeDays * 86400_000);
   for (const r of await readRecords(cache.root)) {
+    for (const b of r.blobs) named.add(b.digest);
     const recent = now - Date.parse(r.lastUsed) < maxAgeDays * 86400_000;
     if (recent || (await pinned(r))) {
       for (const b of r.blobs) keep.add(b.digest);
@@ -78,7 +83,9 @@ export async function pruneCache(cache: CacheStore, maxAgeDays = 30, now = Date.
       if (!st) continue;
       const isBlob = /^[0-9a-f]+$/.test(name);
       const old = now - st.mtimeMs > 86400_000;
-      if ((isBlob && !keep.has(`${alg}:${name}`)) || (!isBlob && old)) {
+      const digest = `${alg}:${name}`;
+      const unrecordedAndFresh = !named.has(digest) && now - st.mtimeMs < grace;
+      if ((isBlob && !keep.has(digest) && !unrecordedAndFresh) || (!isBlob && old)) {
         await rm(path, { force: true });
         if (isBlob) await rm(join(cache.root, 'stamps', `${alg}-${name}`), { force: true });
         report.removedBlobs += isBlob ? 1 : 0;
