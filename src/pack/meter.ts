@@ -3,9 +3,9 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { parseDigest, type Algorithm } from '../spec/digest.js';
 import { streamed } from '../runtime/memory.js';
 
-/** A pass-through that counts and hashes (sha256, and sha512 on request) what flows through. */
+/** A pass-through that counts and hashes (sha256 unless told otherwise; none for `[]`) what flows through. */
 export class Meter extends Transform {
-  private readonly hashes = new Map<Algorithm, Hash>([['sha256', createHash('sha256')]]);
+  private readonly hashes = new Map<Algorithm, Hash>();
   private readonly results = new Map<Algorithm, string>();
   size = 0;
 

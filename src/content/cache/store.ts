@@ -41,6 +41,15 @@ export class CacheStore extends OciLayoutStore {
     return join(this.root, blobPath(digest));
   }
 
+  /**
+   * A blob's bytes: verified while read, unless the file is unchanged since it was last verified
+   * (see trustBlob), as when install unpacks what it has just downloaded and checked.
+   */
+  override async fetch(desc: Descriptor): Promise<Readable> {
+    if (await this.stamped(desc)) return createReadStream(this.path(desc.digest), FILE_STREAM);
+    return super.fetch(desc);
+  }
+
   /** A stat: the cache trusts a blob under its digest (it was verified before the rename). */
   override async exists(desc: Descriptor): Promise<boolean> {
     const st = await stat(this.path(desc.digest)).catch(() => undefined);
@@ -135,9 +144,13 @@ export class CacheStore extends OciLayoutStore {
    * blob changed in place is caught. `cache verify` always re-hashes.
    */
   async trustBlob(desc: Pick<Descriptor, 'digest' | 'size'>): Promise<boolean> {
+    return (await this.stamped(desc)) || this.verifyBlob(desc);
+  }
+
+  /** Is the blob's file as it was when last verified (same inode, size and mtime, and `desc.size`)? */
+  private async stamped(desc: Pick<Descriptor, 'digest' | 'size'>): Promise<boolean> {
     const [state, stamped] = await Promise.all([this.fileState(desc.digest), readFile(this.stampPath(desc.digest), 'utf8').catch(() => undefined)]);
-    if (state && stamped === state && state.split(':')[1] === String(desc.size)) return true;
-    return this.verifyBlob(desc);
+    return !!state && stamped === state && state.split(':')[1] === String(desc.size);
   }
 
   /** Re-hash a blob; a corrupt one is removed. Resolves whether it was sound. */
