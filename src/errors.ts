@@ -52,6 +52,11 @@ export class OcipkgError extends Error {
   }
 }
 
+/** A list for an error message, cut short: `a, b, c, … (1234 more)`. A message stays one readable line. */
+export function someOf(items: readonly string[], max = 10): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')}, … (${items.length - max} more)`;
+}
+
 /** May the caller make the failed request again (see OcipkgError.retryable)? */
 export function isRetryable(err: unknown): boolean {
   return err instanceof OcipkgError && err.retryable;

@@ -8,7 +8,7 @@ import { findPackageDir, ready } from '../link/resolve-installed.js';
 import { targetPlatform } from '../platform/host.js';
 import { version } from './version.js';
 import { reportError } from './report.js';
-import { isEntryPoint } from './entry.js';
+import { isEntryPoint, stopOnClosedStdout } from './entry.js';
 
 const MODES = ['include', 'cflags', 'libs', 'lib-dir', 'ldflags', 'rpath', 'prefix', 'cmake-prefix', 'copy'] as const;
 type Mode = (typeof MODES)[number];
@@ -103,5 +103,6 @@ export async function linkMain(argv: string[], io = { stdout: process.stdout, st
 }
 
 if (isEntryPoint(import.meta.url)) {
+  stopOnClosedStdout();
   process.exitCode = await linkMain(process.argv.slice(2));
 }

@@ -2,7 +2,7 @@
 import { OcipkgError } from '../errors.js';
 import { helpText, parseVerbArgs } from './args.js';
 import { reportError } from './report.js';
-import { isEntryPoint } from './entry.js';
+import { isEntryPoint, stopOnClosedStdout } from './entry.js';
 import { version } from './version.js';
 
 export { version };
@@ -47,6 +47,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const [first, ...rest] = argv;
     if (first === undefined || first === '--help' || first === '-h') {
       io.stdout.write(await usage());
+      if (first === undefined) io.stderr.write('ocipkg: no verb given (the usage is above)\n');
       return first === undefined ? 2 : 0;
     }
     if (first === '--version' || first === '-V') {
@@ -75,5 +76,6 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
 }
 
 if (isEntryPoint(import.meta.url)) {
+  stopOnClosedStdout();
   process.exitCode = await main(process.argv.slice(2));
 }

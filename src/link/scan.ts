@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OcipkgError } from '../errors.js';
+import { OcipkgError, someOf } from '../errors.js';
 
 export type LibraryKind = 'shared' | 'static' | 'import';
 
@@ -104,7 +104,7 @@ export async function scanPrefix(prefix: string, os: string, selected?: string[]
       const hit = found.find((l) => l.name === name && (!kind || l.kind === kind || (kind === 'shared' && l.kind === 'import')));
       if (!hit) {
         const names = [...new Set(found.map((l) => `${l.name}${l.kind === 'static' ? ':static' : ''}`))].sort();
-        throw new OcipkgError('E_CONFIG', `${where}: ${JSON.stringify(s)} is not in the artifact (found: ${names.join(', ') || 'no libraries'})`);
+        throw new OcipkgError('E_CONFIG', `${where}: ${JSON.stringify(s)} is not in the artifact (found: ${someOf(names) || 'no libraries'})`);
       }
       return hit;
     });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { treeSnapshot } from '../helpers/snapshot.js';
 import { OciLayoutStore } from '../../src/content/layout/store.js';
@@ -33,6 +34,23 @@ test('--version, --help and usage errors', async () => {
   assert.equal(a.stderr, 'ocipkg: copy: expected 2 arguments (SRC DST), got 1\n');
   const o = await runCli(['inspect', '--bogus', 'oci:x']);
   assert.equal(o.stderr, 'ocipkg: inspect: unknown option --bogus (see ocipkg inspect --help)\n');
+  const none = await runCli([]);
+  assert.equal(none.code, ERROR_CODES.E_USAGE);
+  assert.match(none.stdout, /^usage: ocipkg <verb>/);
+  assert.equal(none.stderr, 'ocipkg: no verb given (the usage is above)\n');
+});
+
+test('a reader that closes stdout early (| head) stops the CLI quietly, without a stack trace', async () => {
+  const { src } = await fixture();
+  for (const [script, args] of [[CLI, ['inspect', `oci:${src}:v1`]], [CLI, ['--help']]] as const) {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(stderr, '', `${args.join(' ')}: ${stderr}`);
+    assert.equal(code, 0);
+  }
 });
 
 async function fixture(): Promise<{ dir: string; src: string; art: Awaited<ReturnType<typeof randomArtifact>> }> {

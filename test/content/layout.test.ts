@@ -70,6 +70,10 @@ test('several manifests without a tag: the error lists them', async () => {
   await randomArtifact(store, { tag: 'one' });
   await randomArtifact(store, { tag: 'two' });
   await assert.rejects(store.resolve(undefined), /holds 2 manifests, name one with :TAG \(one, two\)/);
+  // A long list is cut short: the message stays one readable line.
+  const first = await store.resolve('one');
+  for (let i = 0; i < 20; i++) await store.tag(first, `t${i}`);
+  await assert.rejects(store.resolve(undefined), (err: unknown) => err instanceof OcipkgError && /holds 22 manifests, name one with :TAG \(one, two, t0, .*, … \(12 more\)\)$/.test(err.message) && err.message.length < 200);
   await assert.rejects(new LayoutReader(new DirectorySource(join(dir, 'nothing')), 'oci:nothing').resolve('x'), (err: unknown) => err instanceof OcipkgError && err.code === 'E_NOT_FOUND');
 });
 

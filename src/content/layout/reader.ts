@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { OcipkgError } from '../../errors.js';
+import { OcipkgError, someOf } from '../../errors.js';
 import { isDigest, parseDigest, verifyBuffer, verifying } from '../../spec/digest.js';
 import { isRootMediaType, MediaType } from '../../spec/mediatype.js';
 import { parseIndex, parseJson, parseOciLayout, parseRoot, rootMediaType } from '../../spec/parse.js';
@@ -49,7 +49,7 @@ export class LayoutReader implements ReadableStore {
       if (roots.length === 1) return roots[0]!;
       if (roots.length === 0) throw new OcipkgError('E_NOT_FOUND', `${this.location}: the layout holds no manifest`);
       const names = roots.map((d) => d.annotations?.[ANNOTATION.RefName] ?? d.digest);
-      throw new OcipkgError('E_USAGE', `${this.location}: holds ${roots.length} manifests, name one with :TAG (${names.join(', ')})`);
+      throw new OcipkgError('E_USAGE', `${this.location}: holds ${roots.length} manifests, name one with :TAG (${someOf(names)})`);
     }
     if (isDigest(reference)) {
       const listed = index.manifests.find((d) => d.digest === reference);
@@ -60,7 +60,7 @@ export class LayoutReader implements ReadableStore {
     const hit = [...index.manifests].reverse().find((d) => d.annotations?.[ANNOTATION.RefName] === reference);
     if (!hit) {
       const tags = index.manifests.map((d) => d.annotations?.[ANNOTATION.RefName]).filter((t): t is string => !!t);
-      const known = tags.length ? ` (tags: ${tags.slice(0, 10).join(', ')}${tags.length > 10 ? ', …' : ''})` : '';
+      const known = tags.length ? ` (tags: ${someOf(tags)})` : '';
       throw new OcipkgError('E_NOT_FOUND', `${this.location}: tag ${JSON.stringify(reference)} not found${known}`);
     }
     return hit;
