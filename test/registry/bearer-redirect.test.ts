@@ -46,7 +46,8 @@ before(async () => {
       };
     }
     if (req.method === 'GET' && /\/blobs\/sha256:/.test(url.pathname)) {
-      return { respond: { status: 307, headers: { location: `${cdn.url}${req.url}` } } };
+      // Signed like a blob-storage URL: the signature must never be printed, not even in a trace.
+      return { respond: { status: 307, headers: { location: `${cdn.url}${req.url}?X-Amz-Signature=SIGSECRET&X-Amz-Security-Token=TOKSECRET` } } };
     }
     return undefined;
   });
@@ -78,8 +79,10 @@ test('bearer tokens are fetched with credentials, per scope, reused; redirects c
   assert.ok(issued.some((t) => t.scope.includes('repository:team/other:push,pull') && t.scope.includes('repository:team/lib:pull')), `mount asks for both repositories: ${JSON.stringify(issued)}`);
 
   cdn.seen.length = 0;
-  const pull = await runCli(['copy', `${front.host}/team/lib:1`, `oci:${join(dir, 'pulled')}:1`], { env });
+  const pull = await runCli(['copy', `${front.host}/team/lib:1`, `oci:${join(dir, 'pulled')}:1`], { env: { ...env, OCIPKG_DEBUG: '1' } });
   assert.equal(pull.code, 0, pull.stderr);
+  assert.match(pull.stderr, /ocipkg: http > GET http:\/\/127\.0\.0\.2:\d+\/v2\/team\/lib\/blobs\/sha256:[0-9a-f]+\?X-Amz-Signature=\*\*\*&X-Amz-Security-Token=\*\*\*/, 'the trace shows the redirect');
+  for (const secret of ['SIGSECRET', 'TOKSECRET', PASS, Buffer.from(`${USER}:${PASS}`).toString('base64')]) assert.ok(!pull.stderr.includes(secret), `the trace hides ${secret}`);
   await validateLayoutDir(join(dir, 'pulled'));
   assert.ok(cdn.seen.length >= 4, `blobs came from the redirect target (${cdn.seen.length})`);
   for (const r of cdn.seen) assert.equal(r.headers.authorization, undefined, `${r.url} got no Authorization`);

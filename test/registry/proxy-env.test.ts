@@ -113,3 +113,31 @@ test('HTTPS_PROXY tunnels TLS with CONNECT; NODE_EXTRA_CA_CERTS makes a private 
     await secure.stop();
   }
 });
+
+test('proxyFor decides as undici does, so errors name the proxy only when one was used', async () => {
+  const { proxyFor } = await import('../../src/content/registry/proxy.js');
+  const u = (s: string) => new URL(s);
+  const P = 'http://proxy:3128';
+  assert.equal(proxyFor(u('http://reg.example/v2/'), { HTTP_PROXY: P }), P);
+  assert.equal(proxyFor(u('https://reg.example/v2/'), { HTTP_PROXY: P }), P, 'HTTPS falls back to HTTP_PROXY');
+  assert.equal(proxyFor(u('https://reg.example/v2/'), { HTTPS_PROXY: 'http://s:1', HTTP_PROXY: P }), 'http://s:1');
+  assert.equal(proxyFor(u('http://reg.example/v2/'), { HTTPS_PROXY: 'http://s:1' }), undefined, 'plain HTTP does not use HTTPS_PROXY');
+  assert.equal(proxyFor(u('http://reg.example/v2/'), { http_proxy: 'http://lower:1', HTTP_PROXY: P }), 'http://lower:1', 'lower case first');
+  assert.equal(proxyFor(u('http://reg.example/v2/'), { HTTP_PROXY: P, NO_PROXY: '*' }), undefined);
+  assert.equal(proxyFor(u('http://reg.example/v2/'), { HTTP_PROXY: P, NO_PROXY: 'other, reg.example' }), undefined);
+  assert.equal(proxyFor(u('http://a.reg.example/v2/'), { HTTP_PROXY: P, NO_PROXY: '.reg.example' }), undefined, 'subdomains');
+  assert.equal(proxyFor(u('http://a.reg.example/v2/'), { HTTP_PROXY: P, NO_PROXY: '*.reg.example' }), undefined);
+  assert.equal(proxyFor(u('http://xreg.example/v2/'), { HTTP_PROXY: P, NO_PROXY: 'reg.example' }), P, 'not a suffix match on the name');
+  assert.equal(proxyFor(u('http://127.0.0.1:5000/v2/'), { HTTP_PROXY: P, NO_PROXY: '127.0.0.1:5000' }), undefined);
+  assert.equal(proxyFor(u('http://127.0.0.1:5001/v2/'), { HTTP_PROXY: P, NO_PROXY: '127.0.0.1:5000' }), P, 'the port must match when given');
+  assert.equal(proxyFor(u('https://reg.example/v2/'), { HTTPS_PROXY: P, NO_PROXY: 'reg.example:443' }), undefined, 'default port');
+
+  // End to end: a dead registry with the proxy bypassed by NO_PROXY names no proxy.
+  const r = await runCli(['inspect', '127.0.0.1:9/x/y:1'], { env: { HTTP_PROXY: 'http://user:secret@127.0.0.1:7', NO_PROXY: '127.0.0.1' } });
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(r.stderr, /^ocipkg: network error talking to 127\.0\.0\.1:9 \(ECONNREFUSED\) during /);
+  assert.ok(!r.stderr.includes('via proxy'), r.stderr);
+  const via = await runCli(['inspect', '127.0.0.1:9/x/y:1'], { env: { HTTP_PROXY: 'http://user:secret@127.0.0.1:7', NO_PROXY: '' } });
+  assert.match(via.stderr, /via proxy 127\.0\.0\.1:7 during/);
+  assert.ok(!via.stderr.includes('secret'), 'proxy credentials are not printed');
+});

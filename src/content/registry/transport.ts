@@ -7,6 +7,7 @@ import { AuthSession } from './auth/session.js';
 import { describeLookup, findCredentials, type Credentials } from './credentials.js';
 import { httpError, readSmall } from './errors.js';
 import type { RegistryRequest, RegistryResponse, RegistryTransport } from './types.js';
+import { proxyConfigured, proxyFor, proxyHost } from './proxy.js';
 
 export interface TransportOptions {
   plainHttp?: boolean;
@@ -36,9 +37,6 @@ function tlsProblem(code: string | undefined, host: string): { problem: string; 
   return undefined;
 }
 
-function proxyInUse(env = process.env): string | undefined {
-  return env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy || undefined;
-}
 
 /**
  * How long a connection may stay silent: connecting, waiting for response headers, and between
@@ -57,7 +55,7 @@ let shared: Dispatcher | undefined;
 /** One connection pool for the process; proxies from the environment (NO_PROXY honoured). */
 export function dispatcher(): Dispatcher {
   const t = timeouts();
-  shared ??= proxyInUse() ? envHttpProxyAgent({ ...t }) : new Agent({ connect: { timeout: t.connectTimeout }, headersTimeout: t.headersTimeout, bodyTimeout: t.bodyTimeout });
+  shared ??= proxyConfigured() ? envHttpProxyAgent({ ...t }) : new Agent({ connect: { timeout: t.connectTimeout }, headersTimeout: t.headersTimeout, bodyTimeout: t.bodyTimeout });
   return shared;
 }
 
@@ -69,6 +67,23 @@ export function usesPlainHttp(registry: string, plainHttp = false, env = process
 
 function debug(line: string): void {
   if (process.env.OCIPKG_DEBUG === '1') process.stderr.write(`ocipkg: http ${line}\n`);
+}
+
+/** Query parameters of the distribution API, safe to print; every other value is hidden. */
+const PLAIN_PARAMS = new Set(['digest', 'mount', 'from', 'n', 'last', 'artifactType', 'scope', 'service']);
+
+/**
+ * A URL as the HTTP trace prints it: no user info, and query values hidden except the API's own
+ * (a redirect to blob storage carries its signature and session token in the query).
+ */
+export function traceUrl(url: URL): string {
+  const u = new URL(url.href);
+  u.username = '';
+  u.password = '';
+  for (const key of [...new Set(u.searchParams.keys())]) {
+    if (!PLAIN_PARAMS.has(key)) u.searchParams.set(key, '***');
+  }
+  return u.href.replace(/%2A%2A%2A/g, '***');
 }
 
 function sleep(ms: number): Promise<void> {
@@ -101,7 +116,7 @@ export function createTransport(registry: string, opts: TransportOptions = {}): 
         payload = body();
         replayed = true;
       } else payload = body;
-      debug(`> ${method} ${url.href}`);
+      debug(`> ${method} ${traceUrl(url)}`);
       try {
         const res = await httpRequest(dispatcher(), { origin: url.origin, path: url.pathname + url.search, method: method as HttpMethod, headers: { 'user-agent': userAgent, ...headers }, body: payload ?? null });
         debug(`< ${res.statusCode} ${method} ${url.pathname}`);
@@ -120,8 +135,8 @@ export function createTransport(registry: string, opts: TransportOptions = {}): 
             await sleep(Math.random() * backoff * 2 ** attempt);
             continue;
           }
-          const proxy = proxyInUse();
-          throw new OcipkgError('E_NETWORK', `network error talking to ${url.host} (${code})${proxy ? ` via proxy ${new URL(proxy).host}` : ''} during ${what}`, { cause: err, retryable: typeof body === 'function' });
+          const proxy = proxyFor(url);
+          throw new OcipkgError('E_NETWORK', `network error talking to ${url.host} (${code})${proxy ? ` via proxy ${proxyHost(proxy)}` : ''} during ${what}`, { cause: err, retryable: typeof body === 'function' });
         }
         const tls = tlsProblem(code, url.hostname);
         if (tls) throw new OcipkgError('E_NETWORK', `TLS: ${tls.problem} (${(err as Error).message})${tls.hint ? `; ${tls.hint}` : ''} (${what})`, { cause: err });
