@@ -98,3 +98,13 @@ esac
   assert.equal(tags.stdout, '1\n');
   assert.ok(!JSON.stringify(JSON.parse(await readFile(join(docker, 'config.json'), 'utf8'))).includes(PASSWORD), 'the config file holds no secret');
 });
+
+test("login stores Docker Hub's credentials under docker's own key, so docker finds them too", async () => {
+  const { storeKey, authKeys } = await import('../../src/content/registry/credentials.js');
+  for (const alias of ['docker.io', 'index.docker.io', 'registry-1.docker.io']) {
+    assert.equal(storeKey(alias), 'https://index.docker.io/v1/');
+    assert.ok(authKeys(alias).includes('https://index.docker.io/v1/'), 'and ocipkg reads it back for every alias');
+  }
+  assert.equal(storeKey('ghcr.io'), 'ghcr.io');
+  assert.equal(storeKey('127.0.0.1:5000'), '127.0.0.1:5000');
+});

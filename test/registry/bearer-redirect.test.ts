@@ -92,5 +92,14 @@ test('without credentials the token service refuses and the error names the host
   const dir = await tempDir();
   const r = await runCli(['inspect', `${front.host}/team/lib:1`], { env: { DOCKER_CONFIG: dir, HOME: dir } });
   assert.equal(r.code, 5, r.stderr);
-  assert.match(r.stderr, new RegExp(`unauthorized: ${front.host.replace(/\./g, '\\.')} refused`));
+  assert.match(r.stderr, new RegExp(`^ocipkg: unauthorized: ${front.host.replace(/\./g, '\\.')} requires credentials for repository:team/lib:pull; there are none for ${front.host.replace(/\./g, '\\.')} in ${join(dir, 'config.json')}.* \\(ocipkg login ${front.host.replace(/\./g, '\\.')} stores them\\)$`, 'm'));
+
+  // With credentials the token service does not accept, the error says where they came from.
+  const docker = join(dir, 'docker');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  await mkdir(docker);
+  await writeFile(join(docker, 'config.json'), JSON.stringify({ auths: { [front.host]: { auth: Buffer.from(`${USER}:wrong`).toString('base64') } } }));
+  const bad = await runCli(['inspect', `${front.host}/team/lib:1`], { env: { DOCKER_CONFIG: docker, HOME: dir } });
+  assert.equal(bad.code, 5, bad.stderr);
+  assert.equal(bad.stderr, `ocipkg: unauthorized: ${front.host} refused the credentials from ${join(docker, 'config.json')} for repository:team/lib:pull\n`);
 });

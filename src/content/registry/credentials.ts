@@ -9,7 +9,8 @@ import { OcipkgError } from '../../errors.js';
  * $DOCKER_CONFIG/config.json (credHelpers, credsStore, auths), then REGISTRY_AUTH_FILE and
  * the containers auth.json files.
  */
-export type Credentials = { username: string; password: string } | { identityToken: string; username?: string };
+/** A user and password, or an identity (refresh) token; `from` says where they were found, for messages. */
+export type Credentials = ({ username: string; password: string } | { identityToken: string; username?: string }) & { from?: string };
 
 export interface DockerConfig {
   auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string; [k: string]: unknown }>;
@@ -51,6 +52,14 @@ export async function readJsonFile<T>(path: string): Promise<T | undefined> {
 }
 
 const HUB = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/'];
+
+/**
+ * The key docker itself stores a registry's credentials under (in `auths` and as a credential
+ * helper's ServerURL): Docker Hub's is `https://index.docker.io/v1/`, any other is its host.
+ */
+export function storeKey(registry: string): string {
+  return HUB.includes(registry) ? 'https://index.docker.io/v1/' : registry;
+}
 
 /** The keys a registry may be stored under in an auths map. */
 export function authKeys(registry: string): string[] {
@@ -123,13 +132,13 @@ export async function findCredentials(registry: string, env = process.env): Prom
   const helper = helperFor(config, registry);
   if (helper) {
     const c = await fromHelper(helper, registry);
-    if (c) return c;
+    if (c) return { ...c, from: `docker-credential-${helper}` };
   }
   const direct = findAuth(config, registry);
-  if (direct) return direct;
+  if (direct) return { ...direct, from: dockerConfigPath(env) };
   for (const path of authFilePaths(env)) {
     const c = findAuth(await readJsonFile<DockerConfig>(path), registry);
-    if (c) return c;
+    if (c) return { ...c, from: path };
   }
   return undefined;
 }

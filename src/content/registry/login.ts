@@ -1,6 +1,6 @@
 import { OcipkgError } from '../../errors.js';
 import { writeFileAtomic } from '../atomic.js';
-import { authKeys, dockerConfigPath, helperFor, readJsonFile, runHelper, type DockerConfig } from './credentials.js';
+import { authKeys, dockerConfigPath, helperFor, readJsonFile, runHelper, storeKey, type DockerConfig } from './credentials.js';
 import { createTransport } from './transport.js';
 
 /**
@@ -19,12 +19,13 @@ export async function login(registry: string, username: string, password: string
   const config = (await readJsonFile<DockerConfig>(path)) ?? {};
   const helper = helperFor(config, registry);
   if (helper) {
-    await runHelper(helper, 'store', JSON.stringify({ ServerURL: registry, Username: username, Secret: password }));
+    await runHelper(helper, 'store', JSON.stringify({ ServerURL: storeKey(registry), Username: username, Secret: password }));
     return `docker-credential-${helper}`;
   }
   const auths = { ...config.auths };
-  for (const k of authKeys(registry)) if (k !== registry) delete auths[k];
-  auths[registry] = { auth: Buffer.from(`${username}:${password}`).toString('base64') };
+  const key = storeKey(registry);
+  for (const k of authKeys(registry)) if (k !== key) delete auths[k];
+  auths[key] = { auth: Buffer.from(`${username}:${password}`).toString('base64') };
   await writeFileAtomic(path, `${JSON.stringify({ ...config, auths }, null, '\t')}\n`, 0o600);
   return path;
 }
@@ -36,7 +37,7 @@ export async function logout(registry: string): Promise<string> {
   const helper = helperFor(config, registry);
   let removed = false;
   if (helper) {
-    removed = await runHelper(helper, 'erase', registry).then(() => true, () => false);
+    removed = await runHelper(helper, 'erase', storeKey(registry)).then(() => true, () => false);
   }
   const auths = { ...config.auths };
   for (const k of authKeys(registry)) {

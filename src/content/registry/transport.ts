@@ -199,7 +199,8 @@ export function createTransport(registry: string, opts: TransportOptions = {}): 
 
   async function authError(res: RegistryResponse, what: string): Promise<OcipkgError> {
     const text = await readSmall(res.body);
-    const where = (await auth.hasCredentials()) ? ` with the stored credentials` : ` (no credentials for ${registry} in ${describeLookup()})`;
+    const c = await auth.creds();
+    const where = c ? ` with the stored credentials from ${c.from ?? 'the caller'}` : ` (no credentials for ${registry} in ${describeLookup()}; ocipkg login ${registry} stores them)`;
     return httpError(res.status, text, what, where);
   }
 

@@ -1,5 +1,5 @@
 import { OcipkgError } from '../../../errors.js';
-import type { Credentials } from '../credentials.js';
+import { describeLookup, type Credentials } from '../credentials.js';
 import type { Scope } from '../types.js';
 import type { Challenge } from './challenge.js';
 
@@ -45,6 +45,13 @@ export class AuthSession {
   /** Whether credentials were found (for messages). */
   async hasCredentials(): Promise<boolean> {
     return (await this.creds()) !== undefined;
+  }
+
+  /** A refusal, said with where the credentials sent came from, or where none were found. */
+  async refusal(access: string): Promise<string> {
+    const c = await this.creds();
+    if (c) return `unauthorized: ${this.registry} refused the credentials from ${c.from ?? 'the caller'} for ${access}`;
+    return `unauthorized: ${this.registry} requires credentials for ${access}; there are none for ${this.registry} in ${describeLookup()} (ocipkg login ${this.registry} stores them)`;
   }
 
   /** The Authorization header to send for `scopes`, when known without a round trip. */
@@ -115,7 +122,7 @@ export class AuthSession {
       res = await this.fetchToken(url, { method: 'GET', headers });
     }
     if (res.status === 401 || res.status === 403) {
-      throw new OcipkgError('E_AUTH', `unauthorized: ${this.registry} refused the credentials for ${scope.join(' ') || 'access'}`);
+      throw new OcipkgError('E_AUTH', await this.refusal(scope.join(' ') || 'access'));
     }
     if (res.status !== 200) throw new OcipkgError('E_REGISTRY', `${this.registry}: token request to ${url.host} failed with HTTP ${res.status}`);
     const body = res.json as { token?: string; access_token?: string; expires_in?: number };
