@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { OcipkgError } from '../../errors.js';
 
 /**
- * Registry credentials from where docker, podman and skopeo keep them, in docker's order:
- * $DOCKER_CONFIG/config.json (credHelpers, credsStore, auths), then REGISTRY_AUTH_FILE and
- * the containers auth.json files.
+ * Registry credentials from where docker, podman and skopeo keep them: REGISTRY_AUTH_FILE when
+ * set (an explicit choice wins, as in podman and skopeo), then $DOCKER_CONFIG/config.json
+ * (credHelpers, credsStore, auths; where `ocipkg login` writes), then the containers auth.json
+ * files podman's login writes ($XDG_RUNTIME_DIR, then $XDG_CONFIG_HOME or ~/.config).
  */
 /** A user and password, or an identity (refresh) token; `from` says where they were found, for messages. */
 export type Credentials = ({ username: string; password: string } | { identityToken: string; username?: string }) & { from?: string };
@@ -23,17 +24,22 @@ export function dockerConfigPath(env = process.env): string {
   return join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json');
 }
 
-export function authFilePaths(env = process.env): string[] {
+/** The containers auth.json files podman's login writes, in the order podman reads them. */
+export function containersAuthFiles(env = process.env): string[] {
   const out: string[] = [];
-  if (env.REGISTRY_AUTH_FILE) out.push(env.REGISTRY_AUTH_FILE);
   if (env.XDG_RUNTIME_DIR) out.push(join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'));
   out.push(join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'containers', 'auth.json'));
   return out;
 }
 
+/** Every file credentials are looked for in, in order (the docker config's helpers aside). */
+export function lookupFiles(env = process.env): string[] {
+  return [...(env.REGISTRY_AUTH_FILE ? [env.REGISTRY_AUTH_FILE] : []), dockerConfigPath(env), ...containersAuthFiles(env)];
+}
+
 /** Where credentials are looked for, for error messages. */
 export function describeLookup(env = process.env): string {
-  return [dockerConfigPath(env), ...authFilePaths(env)].join(', ');
+  return lookupFiles(env).join(', ');
 }
 
 export async function readJsonFile<T>(path: string): Promise<T | undefined> {
@@ -108,7 +114,14 @@ export function runHelper(name: string, action: 'get' | 'store' | 'erase', input
 async function fromHelper(name: string, registry: string): Promise<Credentials | undefined> {
   for (const key of HUB.includes(registry) ? ['https://index.docker.io/v1/', registry] : [registry]) {
     try {
-      const parsed = JSON.parse(await runHelper(name, 'get', key)) as { Username?: string; Secret?: string };
+      const out = await runHelper(name, 'get', key);
+      let parsed: { Username?: string; Secret?: string };
+      try {
+        parsed = JSON.parse(out) as { Username?: string; Secret?: string };
+      } catch {
+        // Never quote the output: it may be the secret itself.
+        throw new OcipkgError('E_CONFIG', `credential helper docker-credential-${name} get answered with something that is not JSON`);
+      }
       if (!parsed.Secret) continue;
       if (parsed.Username === '<token>') return { identityToken: parsed.Secret };
       return { username: parsed.Username ?? '', password: parsed.Secret };
@@ -128,6 +141,10 @@ export function helperFor(config: DockerConfig | undefined, registry: string): s
 }
 
 export async function findCredentials(registry: string, env = process.env): Promise<Credentials | undefined> {
+  if (env.REGISTRY_AUTH_FILE) {
+    const c = findAuth(await readJsonFile<DockerConfig>(env.REGISTRY_AUTH_FILE), registry);
+    if (c) return { ...c, from: env.REGISTRY_AUTH_FILE };
+  }
   const config = await readJsonFile<DockerConfig>(dockerConfigPath(env));
   const helper = helperFor(config, registry);
   if (helper) {
@@ -136,7 +153,7 @@ export async function findCredentials(registry: string, env = process.env): Prom
   }
   const direct = findAuth(config, registry);
   if (direct) return { ...direct, from: dockerConfigPath(env) };
-  for (const path of authFilePaths(env)) {
+  for (const path of containersAuthFiles(env)) {
     const c = findAuth(await readJsonFile<DockerConfig>(path), registry);
     if (c) return { ...c, from: path };
   }
