@@ -115,6 +115,7 @@ export async function install(dir: string, opts: InstallOptions = {}): Promise<I
         const manifest = (await cache.resolve(pinned).catch(() => undefined)) ?? (await (await source(`${pinned} is not in the cache`)).resolve(pinned));
         res = { ...(entry!.tag ? { tag: entry!.tag } : {}), ...(entry!.digest ? { digest: entry!.digest } : {}), manifest };
       } else if (current) {
+        if (opts.frozen) throw new OcipkgError('E_FROZEN', `${LOCKFILE}: ${dep.name} pins no build for ${key} (--frozen)`);
         res = await resolvePinned(dep, entry!, await source(`${key} is not installed yet`), platform);
       } else {
         if (opts.frozen) {
@@ -148,7 +149,7 @@ export async function install(dir: string, opts: InstallOptions = {}): Promise<I
         ...(dep.tagTemplate !== undefined ? { tagTemplate: dep.tagTemplate } : {}),
         ...(res.tag ? { tag: res.tag } : {}),
         ...(res.digest ? { digest: res.digest } : {}),
-        platforms: { ...(current ? entry!.platforms : {}), [key]: res.manifest.digest },
+        platforms: { ...(current ? entry!.platforms : {}), ...res.platforms, [key]: res.manifest.digest },
       };
       return [installed, newEntry];
     } finally {
@@ -172,3 +173,4 @@ export async function install(dir: string, opts: InstallOptions = {}): Promise<I
   }
   return results.map(([i]) => i);
 }
+

@@ -1,5 +1,10 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { narrow } from '../copy.js';
+import { fetchBytes } from '../content/fetch-bytes.js';
+import { selectManifest } from '../platform/select.js';
+import { isIndexMediaType, isRootMediaType } from '../spec/mediatype.js';
+import { parseRoot } from '../spec/parse.js';
+import { platformKey } from './platform-key.js';
 import { openSource } from '../content/open.js';
 import type { ReadableStore } from '../content/store.js';
 import { OcipkgError } from '../errors.js';
@@ -26,6 +31,32 @@ export interface Resolution {
   /** What the tag named (an index or a manifest); absent for per-platform tags. */
   digest?: string;
   manifest: Descriptor;
+  /**
+   * Every platform the pinned index offers (lockfile key → the manifest install would pick for
+   * it), so a lockfile made on one machine already pins the builds for the others.
+   */
+  platforms?: Record<string, string>;
+}
+
+/** Lockfile keys → manifest digests for each platform of `root`, when it is an index. */
+async function platformsOf(src: ReadableStore, root: Descriptor): Promise<Record<string, string>> {
+  if (!isIndexMediaType(root.mediaType)) return {};
+  const where = `${src.location}@${root.digest}`;
+  const node = parseRoot(await fetchBytes(src, root), where, root.mediaType);
+  if (node.kind !== 'index') return {};
+  const out: Record<string, string> = {};
+  for (const d of node.index.manifests) {
+    if (!d.platform || d.platform.os === 'unknown' || !isRootMediaType(d.mediaType)) continue;
+    const key = platformKey(d.platform);
+    out[key] ??= selectManifest(node.index.manifests, d.platform, where).digest;
+  }
+  return out;
+}
+
+/** The index (or manifest) `root` narrowed to `platform`, with the pins of its other platforms. */
+async function pin(src: ReadableStore, root: Descriptor, platform: Platform): Promise<Pick<Resolution, 'manifest' | 'platforms'>> {
+  const [manifest, platforms] = await Promise.all([narrow(src, root, platform), platformsOf(src, root)]);
+  return { manifest, ...(Object.keys(platforms).length ? { platforms } : {}) };
 }
 
 function repoName(dep: Dependency): string {
@@ -64,14 +95,14 @@ export async function resolveDependency(dep: Dependency, src: ReadableStore, pla
     else if (ref.kind === 'registry') tag = 'latest';
     root = await src.resolve(tag);
   }
-  return { ...(tag ? { tag } : {}), digest: root.digest, manifest: await narrow(src, root, platform) };
+  return { ...(tag ? { tag } : {}), digest: root.digest, ...(await pin(src, root, platform)) };
 }
 
 /** A platform missing from a lock entry that is otherwise current: resolved from the pinned digest, no tag listing. */
 export async function resolvePinned(dep: Dependency, entry: LockEntry, src: ReadableStore, platform: Platform): Promise<Resolution> {
   if (entry.digest) {
     const root = await src.resolve(entry.digest);
-    return { ...(entry.tag ? { tag: entry.tag } : {}), digest: entry.digest, manifest: await narrow(src, root, platform) };
+    return { ...(entry.tag ? { tag: entry.tag } : {}), digest: entry.digest, ...(await pin(src, root, platform)) };
   }
   if (dep.tagTemplate && entry.tag) {
     const root = await src.resolve(expandTemplate(dep.tagTemplate, { ...templateVars(platform), version: entry.tag }));

@@ -54,7 +54,8 @@ test('version ^1.2 installs 1.3.0 for this machine and pins it; --platform picks
   let l = await lock(p);
   assert.equal(l.dependencies.hello!.tag, '1.3.0');
   assert.equal(l.dependencies.hello!.digest, manifests['1.3.0']!.index);
-  assert.deepEqual(l.dependencies.hello!.platforms, { 'linux/amd64': manifests['1.3.0']!.amd64 });
+  // Every platform of the pinned index is pinned at once: the lockfile serves the other machines too.
+  assert.deepEqual(l.dependencies.hello!.platforms, { 'linux/amd64': manifests['1.3.0']!.amd64, 'linux/arm64': manifests['1.3.0']!.arm64 });
 
   // The lockfile is reused: no tag listing, nothing downloaded.
   reg.resetRequests();
@@ -64,10 +65,18 @@ test('version ^1.2 installs 1.3.0 for this machine and pins it; --platform picks
   await reg.settle();
   assert.deepEqual(reg.requests(), []);
 
+  // A lockfile that lacks a platform (an older one): --frozen refuses to add it, a plain install adds it.
+  const lockPath = join(p, 'ocipkg-lock.json');
+  const full = await readFile(lockPath, 'utf8');
+  const partial = JSON.parse(full);
+  delete partial.dependencies.hello.platforms['linux/arm64'];
+  await writeFile(lockPath, `${JSON.stringify(partial, null, 2)}\n`);
+  const frozen = await runCli(['install', '--frozen', '--platform', 'linux/arm64'], { cwd: p, env: cacheEnv(cache) });
+  assert.equal(frozen.code, 14, frozen.stderr);
+  assert.equal(frozen.stderr, 'ocipkg: ocipkg-lock.json: hello pins no build for linux/arm64 (--frozen)\n');
   const arm = await runCli(['install', '--platform', 'linux/arm64'], { cwd: p, env: cacheEnv(cache) });
   assert.equal(arm.code, 0, arm.stderr);
-  l = await lock(p);
-  assert.deepEqual(l.dependencies.hello!.platforms, { 'linux/amd64': manifests['1.3.0']!.amd64, 'linux/arm64': manifests['1.3.0']!.arm64 });
+  assert.equal(await readFile(lockPath, 'utf8'), full);
   const prefix = (await runLink(['--prefix', '--platform', 'linux/arm64'], { cwd: p, env: cacheEnv(cache) })).stdout.trim();
   assert.equal(await readFile(join(prefix, 'lib', 'libhello.so.1.3.0'), 'utf8'), 'arm64 build of 1.3.0');
 
