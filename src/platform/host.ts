@@ -26,29 +26,47 @@ export function fromNode(platform: string, arch: string, armVersion?: string | n
 
 let libcCache: Libc | undefined | null = null;
 
+/** What the libc decision looks at, passed in so every branch can be tested on any machine. */
+export interface LibcProbe {
+  /** process.report.getReport(), or undefined when it failed. */
+  report: { header?: { glibcVersionRuntime?: string }; sharedObjects?: string[] } | undefined;
+  /** The names in /lib, or undefined when there is none. */
+  lib: string[] | undefined;
+  exists(path: string): boolean;
+}
+
 /**
- * The C library this Node runs on, on Linux: glibc when the process report names a glibc
- * runtime, musl when the musl loader is loaded or present. Not from /etc/alpine-release.
+ * The C library from a probe: glibc when the process report names a glibc runtime, musl when the
+ * musl loader is loaded or present in /lib; else glibc if its library directories exist.
+ * Not from /etc/alpine-release.
  */
+export function libcFrom(probe: LibcProbe): Libc | undefined {
+  if (probe.report?.header?.glibcVersionRuntime) return 'glibc';
+  if (probe.report?.sharedObjects?.some((s) => /(ld|libc)[.-]musl/.test(s))) return 'musl';
+  if (probe.lib?.some((f) => f.startsWith('ld-musl-'))) return 'musl';
+  return probe.exists('/lib64') || probe.exists('/lib/x86_64-linux-gnu') ? 'glibc' : undefined;
+}
+
+/** The C library this Node runs on, on Linux (see libcFrom). */
 export function hostLibc(): Libc | undefined {
   if (libcCache !== null) return libcCache;
   libcCache = undefined;
   if (process.platform !== 'linux') return undefined;
-  const report = process.report as unknown as { excludeNetwork?: boolean; getReport(): { header?: { glibcVersionRuntime?: string }; sharedObjects?: string[] } };
+  const report = process.report as unknown as { excludeNetwork?: boolean; getReport(): LibcProbe['report'] };
+  let r: LibcProbe['report'];
   try {
     report.excludeNetwork = true;
-    const r = report.getReport();
-    if (r.header?.glibcVersionRuntime) return (libcCache = 'glibc');
-    if (r.sharedObjects?.some((s) => /(ld|libc)[.-]musl/.test(s))) return (libcCache = 'musl');
+    r = report.getReport();
   } catch {
-    /* fall through to the loader check */
+    r = undefined;
   }
+  let lib: string[] | undefined;
   try {
-    if (readdirSync('/lib').some((f) => f.startsWith('ld-musl-'))) return (libcCache = 'musl');
+    lib = readdirSync('/lib');
   } catch {
-    /* no /lib */
+    lib = undefined;
   }
-  return (libcCache = existsSync('/lib64') || existsSync('/lib/x86_64-linux-gnu') ? 'glibc' : undefined);
+  return (libcCache = libcFrom({ report: r, lib, exists: existsSync }));
 }
 
 /** The platform of this machine, with the musl mark when Node runs on musl. */

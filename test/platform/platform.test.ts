@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fromNode, hostLibc, hostPlatform, parsePlatformSpec, targetPlatform } from '../../src/platform/host.js';
+import { fromNode, hostLibc, hostPlatform, libcFrom, parsePlatformSpec, targetPlatform } from '../../src/platform/host.js';
 import { selectManifest } from '../../src/platform/select.js';
 import type { Descriptor, Platform } from '../../src/spec/types.js';
 
@@ -23,6 +23,21 @@ test('this machine: glibc Linux amd64, from the process report', () => {
   assert.deepEqual(targetPlatform('linux/arm/v6', { OCIPKG_PLATFORM: 'linux/arm64' }), { os: 'linux', architecture: 'arm', variant: 'v6' });
   assert.deepEqual(parsePlatformSpec('linux/amd64+glibc'), { os: 'linux', architecture: 'amd64' });
   assert.throws(() => parsePlatformSpec('linux/amd64+'), /empty or invalid/);
+});
+
+test('libc detection: glibc from the report, musl from the loaded or installed loader (Alpine), else the lib dirs', () => {
+  const none = { report: undefined, lib: undefined, exists: () => false };
+  assert.equal(libcFrom({ ...none, report: { header: { glibcVersionRuntime: '2.36' }, sharedObjects: ['/lib/x86_64-linux-gnu/libc.so.6'] } }), 'glibc');
+  // node on Alpine: no glibc runtime in the header, the musl loader among the shared objects
+  assert.equal(libcFrom({ ...none, report: { header: {}, sharedObjects: ['/usr/bin/node', '/lib/ld-musl-x86_64.so.1'] } }), 'musl');
+  assert.equal(libcFrom({ ...none, report: { header: {}, sharedObjects: ['/usr/lib/libc.musl-aarch64.so.1'] } }), 'musl');
+  // no usable report: the loader in /lib decides
+  assert.equal(libcFrom({ ...none, lib: ['apk', 'ld-musl-aarch64.so.1', 'libz.so.1'] }), 'musl');
+  assert.equal(libcFrom({ ...none, lib: ['x86_64-linux-gnu'], exists: (p) => p === '/lib/x86_64-linux-gnu' }), 'glibc');
+  assert.equal(libcFrom({ ...none, lib: [], exists: (p) => p === '/lib64' }), 'glibc');
+  assert.equal(libcFrom(none), undefined);
+  // a glibc report wins over a stray musl loader on disk
+  assert.equal(libcFrom({ ...none, report: { header: { glibcVersionRuntime: '2.31' } }, lib: ['ld-musl-x86_64.so.1'] }), 'glibc');
 });
 
 const d = (platform: Platform, n: number): Descriptor => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${String(n).repeat(64).slice(0, 64)}`, size: n, platform });
