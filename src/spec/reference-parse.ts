@@ -110,7 +110,13 @@ export function registryApiHost(registry: string): string {
 }
 
 /** localhost, 127.0.0.0/8 and [::1], with or without a port: spoken to over plain HTTP. */
-export function isLoopbackRegistry(registry: string): boolean {
+/** A registry's host without its port (`[::1]:5000` → `[::1]`), lower case: names are case-insensitive. */
+export function registryHost(registry: string): string {
   const host = registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : registry.split(':')[0]!;
+  return host.toLowerCase();
+}
+
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registryHost(registry);
   return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

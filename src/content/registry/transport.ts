@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Agent, envHttpProxyAgent, request as httpRequest, type Dispatcher, type HttpMethod } from './http.js';
 import { OcipkgError } from '../../errors.js';
-import { isLoopbackRegistry, registryApiHost } from '../../spec/reference-parse.js';
+import { isLoopbackRegistry, registryApiHost, registryHost } from '../../spec/reference-parse.js';
 import { parseChallenges } from './auth/challenge.js';
 import { AuthSession } from './auth/session.js';
 import { describeLookup, findCredentials, type Credentials } from './credentials.js';
@@ -61,8 +61,8 @@ export function dispatcher(): Dispatcher {
 
 export function usesPlainHttp(registry: string, plainHttp = false, env = process.env): boolean {
   if (plainHttp || isLoopbackRegistry(registry)) return true;
-  const insecure = (env.OCIPKG_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return insecure.includes(registry) || insecure.includes(registry.split(':')[0]!);
+  const insecure = (env.OCIPKG_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return insecure.includes(registry.toLowerCase()) || insecure.includes(registryHost(registry));
 }
 
 function debug(line: string): void {
