@@ -2,11 +2,38 @@ import { readFile, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../content/atomic.js';
 import type { LinkInfo, Library } from './scan.js';
+import { units } from './units.js';
 
 const TEMPLATES = new URL('../../templates/', import.meta.url);
 
 function cmakeString(s: string): string {
   return `"${s.replace(/\\/g, '/').replace(/(["$])/g, '\\$1')}"`;
+}
+
+/** One element of a CMake list inside a quoted argument: `\`, `"`, `$` and `;` escaped. */
+function listItem(s: string): string {
+  return s.replace(/([\\"$;])/g, '\\$1');
+}
+
+const quoted = (items: string[]) => `"${items.map(listItem).join(';')}"`;
+
+/** Compile flags as CMake compile options: a flag with its argument as one `SHELL:` element. */
+function compileOptions(words: readonly string[]): string[] {
+  return units(words).map((u) => (u.length > 1 ? `SHELL:${u.join(' ')}` : u[0]!));
+}
+
+/**
+ * Link flags split the way CMake takes them: single words and `-framework X` (which CMake knows)
+ * as link libraries, other flags with an argument (`-Xlinker -z`) as `SHELL:` link options.
+ */
+function linkParts(words: readonly string[]): { libraries: string[]; options: string[] } {
+  const libraries: string[] = [];
+  const options: string[] = [];
+  for (const u of units(words)) {
+    if (u.length === 1 || u[0] === '-framework' || u[0] === '-weak_framework') libraries.push(u.join(' '));
+    else options.push(`SHELL:${u.join(' ')}`);
+  }
+  return { libraries, options };
 }
 
 function render(template: string, vars: Record<string, string>): string {
@@ -34,8 +61,10 @@ async function targetBlock(name: string, lib: Library, info: LinkInfo, own: stri
     if (so) props.push(`IMPORTED_SONAME ${cmakeString(so)}`);
   }
   if (includes) props.push(`INTERFACE_INCLUDE_DIRECTORIES "${info.includeDirs.map((d) => d.replace(/\\/g, '/')).join(';')}"`);
-  if (info.libs.length) props.push(`INTERFACE_LINK_LIBRARIES "${info.libs.join(';')}"`);
-  if (info.cflags.length) props.push(`INTERFACE_COMPILE_OPTIONS "${info.cflags.join(';')}"`);
+  const link = linkParts(info.libs);
+  if (link.libraries.length) props.push(`INTERFACE_LINK_LIBRARIES ${quoted(link.libraries)}`);
+  if (link.options.length) props.push(`INTERFACE_LINK_OPTIONS ${quoted(link.options)}`);
+  if (info.cflags.length) props.push(`INTERFACE_COMPILE_OPTIONS ${quoted(compileOptions(info.cflags))}`);
   return [`  add_library(${name}::${own} ${type} IMPORTED)`, `  set_target_properties(${name}::${own} PROPERTIES`, ...props.map((p) => `    ${p}`), '  )'].join('\n');
 }
 
@@ -50,8 +79,16 @@ export async function writeCmakeConfig(dir: string, name: string, info: LinkInfo
   for (const lib of info.libraries) blocks.push(await targetBlock(name, lib, info, lib === main ? name : lib.name));
   if (!main) {
     const includes = info.includeDirs.map((d) => d.replace(/\\/g, '/')).join(';');
-    const links = [...info.libraries.map((l) => `${name}::${l.name}`), ...info.libs].join(';');
-    blocks.push([`  add_library(${name}::${name} INTERFACE IMPORTED)`, `  set_target_properties(${name}::${name} PROPERTIES`, ...(includes ? [`    INTERFACE_INCLUDE_DIRECTORIES "${includes}"`] : []), ...(links ? [`    INTERFACE_LINK_LIBRARIES "${links}"`] : []), '  )'].join('\n'));
+    const link = linkParts(info.libs);
+    const links = [...info.libraries.map((l) => `${name}::${l.name}`), ...link.libraries];
+    blocks.push([
+      `  add_library(${name}::${name} INTERFACE IMPORTED)`,
+      `  set_target_properties(${name}::${name} PROPERTIES`,
+      ...(includes ? [`    INTERFACE_INCLUDE_DIRECTORIES "${includes}"`] : []),
+      ...(links.length ? [`    INTERFACE_LINK_LIBRARIES ${quoted(links)}`] : []),
+      ...(link.options.length ? [`    INTERFACE_LINK_OPTIONS ${quoted(link.options)}`] : []),
+      '  )',
+    ].join('\n'));
   }
   const vars = {
     NAME: name,

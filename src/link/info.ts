@@ -6,6 +6,7 @@ import { ANNOTATION, LINK_ANNOTATION, type Descriptor, type Manifest } from '../
 import { OcipkgError } from '../errors.js';
 import { scanPrefix, type LinkInfo } from './scan.js';
 import { tagVersion } from '../install/versions.js';
+import { mergeFlags } from './units.js';
 
 /** Where the generated CMake package config of a dependency lives in the cache. */
 export function cmakePrefix(cacheRoot: string, name: string, manifestDigest: string): string {
@@ -35,7 +36,7 @@ export function artifactMeta(manifest: Manifest, tag?: string): ArtifactMeta {
 export async function linkInfo(prefix: string, os: string, meta: ArtifactMeta, libraries?: string[], where?: string): Promise<LinkInfo> {
   const info = await scanPrefix(prefix, os, libraries, where);
   const split = (s?: string) => (s ? s.split(/\s+/).filter(Boolean) : []);
-  for (const f of split(meta.annotations[LINK_ANNOTATION.Cflags])) if (!info.cflags.includes(f)) info.cflags.push(f);
-  for (const f of split(meta.annotations[LINK_ANNOTATION.Libs])) if (!info.libs.includes(f)) info.libs.push(f);
+  info.cflags = mergeFlags(info.cflags, split(meta.annotations[LINK_ANNOTATION.Cflags]));
+  info.libs = mergeFlags(info.libs, split(meta.annotations[LINK_ANNOTATION.Libs]));
   return info;
 }

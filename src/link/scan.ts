@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OcipkgError, someOf } from '../errors.js';
+import { mergeFlags } from './units.js';
 
 export type LibraryKind = 'shared' | 'static' | 'import';
 
@@ -122,8 +123,8 @@ export async function scanPrefix(prefix: string, os: string, selected?: string[]
  */
 async function readPkgConfig(prefix: string, own: string[]): Promise<{ cflags: string[]; libs: string[] }> {
   const dir = join(prefix, 'lib', 'pkgconfig');
-  const cflags: string[] = [];
-  const libs: string[] = [];
+  let cflags: string[] = [];
+  let libs: string[] = [];
   for (const f of (await list(dir)).filter((f) => f.endsWith('.pc')).sort()) {
     const vars: Record<string, string> = { prefix, pcfiledir: dir };
     const fields: Record<string, string> = {};
@@ -137,11 +138,8 @@ async function readPkgConfig(prefix: string, own: string[]): Promise<{ cflags: s
     }
     // Split before expanding: the prefix may contain spaces.
     const words = (s: string | undefined) => (s ?? '').split(/\s+/).filter(Boolean).map((w) => w.replace(/\$\{([^}]+)\}/g, (_m, n: string) => vars[n] ?? ''));
-    for (const t of words(fields.Cflags)) if (!t.startsWith('-I') && !cflags.includes(t)) cflags.push(t);
-    for (const t of [...words(fields.Libs), ...words(fields['Libs.private'])]) {
-      if (t.startsWith('-L') || (t.startsWith('-l') && own.includes(t.slice(2)))) continue;
-      if (!libs.includes(t)) libs.push(t);
-    }
+    cflags = mergeFlags(cflags, words(fields.Cflags).filter((t) => !t.startsWith('-I')));
+    libs = mergeFlags(libs, [...words(fields.Libs), ...words(fields['Libs.private'])].filter((t) => !t.startsWith('-L') && !(t.startsWith('-l') && own.includes(t.slice(2)))));
   }
   return { cflags, libs };
 }
