@@ -1,32 +1,17 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, runLink } from '../helpers/cli.js';
 import { treeSnapshot } from '../helpers/snapshot.js';
 import { tempDir } from '../helpers/tmp.js';
+import { tree, buildArtifact, project as packageDir } from '../helpers/files.js';
 
-async function tree(root: string, files: Record<string, string | { link: string }>): Promise<string> {
-  for (const [rel, v] of Object.entries(files)) {
-    await mkdir(join(root, rel, '..'), { recursive: true });
-    if (typeof v === 'string') await writeFile(join(root, rel), v);
-    else await symlink(v.link, join(root, rel));
-  }
-  return root;
-}
 
-async function project(dir: string, ocipkg: object): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'under-test', version: '0.0.0', ocipkg }));
-  return dir;
-}
+const project = (dir: string, ocipkg: object) => packageDir(dir, ocipkg, 'under-test');
 
-async function build(args: string[]): Promise<string> {
-  const r = await runCli(['build', ...args]);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout.trim();
-}
+const build = buildArtifact;
 
 interface LockEntry {
   image: string;

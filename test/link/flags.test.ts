@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { copyRuntime } from '../../src/link/copy.js';
 import { cflags, detectFormat, includeFlags, ldflags, libFlags, rpathFlags } from '../../src/link/flags.js';
 import { scanPrefix } from '../../src/link/scan.js';
 import { tempDir } from '../helpers/tmp.js';
+import { tree } from '../helpers/files.js';
 
-async function tree(root: string, files: Record<string, string | { link: string }>): Promise<string> {
-  for (const [rel, v] of Object.entries(files)) {
-    await mkdir(join(root, rel, '..'), { recursive: true });
-    if (typeof v === 'string') await writeFile(join(root, rel), v);
-    else await symlink(v.link, join(root, rel));
-  }
-  return root;
-}
 
 test('linux: -L/-l, DT_RPATH with $ORIGIN ($$ORIGIN quoted for gyp) and the prefix; .pc and recorded flags', async () => {
   const p = await tree(join(await tempDir(), 'linux prefix'), {

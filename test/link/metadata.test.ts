@@ -1,36 +1,19 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 // @ts-expect-error: the example's build script is plain JavaScript
 import { buildHello } from '../../examples/libhello/build.mjs';
 import { runCli, runLink } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { tree, buildArtifact, project as packageDir } from '../helpers/files.js';
 
-/** Files (or relative symlinks) under `root`. */
-async function tree(root: string, files: Record<string, string | { link: string }>): Promise<string> {
-  for (const [rel, v] of Object.entries(files)) {
-    await mkdir(join(root, rel, '..'), { recursive: true });
-    if (typeof v === 'string') await writeFile(join(root, rel), v);
-    else await symlink(v.link, join(root, rel));
-  }
-  return root;
-}
 
-/** A package.json with this `ocipkg` field in `dir`. */
-async function project(dir: string, ocipkg: object): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'meta-under-test', version: '0.0.0', ocipkg }));
-  return dir;
-}
+const project = (dir: string, ocipkg: object) => packageDir(dir, ocipkg, 'meta-under-test');
 
-async function build(args: string[]): Promise<string> {
-  const r = await runCli(['build', ...args]);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout.trim();
-}
+const build = buildArtifact;
 
 async function link(p: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
   const r = await runLink(args, { cwd: p, env });
