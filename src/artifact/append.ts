@@ -30,8 +30,9 @@ function layerFor(manifestType: string | undefined, layer: WrittenLayer, where: 
 
 /**
  * One manifest plus the new layer: the base manifest and config are read (never the layers),
- * the config gets the diff_id and, when it keeps a history, an entry for the layer. Unknown
- * fields of both documents are kept as they were.
+ * the config gets the diff_id and a history entry for the layer. A base without a history gets
+ * one entry per existing layer first (as BuildKit normalises such images), so history and layers
+ * stay in step. Unknown fields of both documents are kept as they were.
  */
 async function appendToManifest(base: ReadableStore, desc: Descriptor, layer: WrittenLayer, staging: Staging): Promise<Descriptor> {
   const where = `${base.location}@${desc.digest}`;
@@ -44,10 +45,9 @@ async function appendToManifest(base: ReadableStore, desc: Descriptor, layer: Wr
   const configRaw = parseJson(await fetchBytes(base, manifest.config), configWhere) as Json;
   const config = parseImageConfig(configRaw, configWhere);
   const newConfig: Json = { ...configRaw, rootfs: { ...config.rootfs, diff_ids: [...config.rootfs.diff_ids, layer.diffId] } };
-  if (Array.isArray(configRaw.history)) {
-    const created = process.env.SOURCE_DATE_EPOCH ? new Date(sourceDateEpoch() * 1000).toISOString() : undefined;
-    newConfig.history = [...(configRaw.history as unknown[]), { ...(created ? { created } : {}), created_by: 'ocipkg append', comment: layer.descriptor.digest }];
-  }
+  const created = process.env.SOURCE_DATE_EPOCH ? new Date(sourceDateEpoch() * 1000).toISOString() : undefined;
+  const history = Array.isArray(configRaw.history) ? (configRaw.history as unknown[]) : config.rootfs.diff_ids.map(() => ({ created_by: 'ocipkg append: a base layer (the base recorded no history)' }));
+  newConfig.history = [...history, { ...(created ? { created } : {}), created_by: 'ocipkg append', comment: layer.descriptor.digest }];
   const configDesc = await staging.json(newConfig, manifest.config.mediaType);
   const mediaType = manifest.mediaType ?? desc.mediaType;
   const newManifest: Json = { ...raw, config: configDesc, layers: [...manifest.layers, layerFor(mediaType, layer, where)] };

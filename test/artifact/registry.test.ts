@@ -186,3 +186,22 @@ test('publish --dry-run shows what it would push and pushes nothing; publish pus
   assert.equal(index.annotations['org.opencontainers.image.version'], '1.2.3');
   assert.equal(index.annotations['org.opencontainers.image.source'], 'https://example.com/p.git');
 });
+
+test('append onto a base that recorded no history: history gets one entry per base layer, then the new one', async () => {
+  const dir = await tempDir();
+  await mkdir(join(dir, 'a'));
+  await writeFile(join(dir, 'a', 'x'), 'a');
+  await mkdir(join(dir, 'b'));
+  await writeFile(join(dir, 'b', 'y'), 'b');
+  const built = await runCli(['build', join(dir, 'a'), '--tag', `oci:${join(dir, 'l')}:1`]);
+  assert.equal(built.code, 0, built.stderr);
+  const before = JSON.parse((await runCli(['inspect', '--config', `oci:${join(dir, 'l')}:1`])).stdout);
+  assert.equal(before.history, undefined, 'the base has no history');
+  const appended = await runCli(['append', join(dir, 'b'), '--from', `oci:${join(dir, 'l')}:1`, '--tag', `oci:${join(dir, 'l')}:2`]);
+  assert.equal(appended.code, 0, appended.stderr);
+  const after = JSON.parse((await runCli(['inspect', '--config', `oci:${join(dir, 'l')}:2`])).stdout);
+  assert.equal(after.rootfs.diff_ids.length, 2);
+  assert.equal(after.history.length, 2, 'history and layers stay in step');
+  assert.match(after.history[0].created_by, /base recorded no history/);
+  assert.equal(after.history[1].created_by, 'ocipkg append');
+});
