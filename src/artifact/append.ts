@@ -17,6 +17,7 @@ export interface AppendOptions extends PackOptions {
   /** For an index base: only this platform (the result is then a single manifest). */
   platform?: Platform;
   onRetry?: CopyOptions['onRetry'];
+  onProgress?: CopyOptions['onProgress'];
 }
 
 type Json = Record<string, unknown>;
@@ -87,7 +88,7 @@ export async function append(base: ReadableStore, baseRef: string | undefined, d
       root = await staging.json({ ...raw, manifests }, node.index.mediaType ?? baseRoot.mediaType);
     }
     await staging.store.tag(root);
-    await copy(new OverlayStore(staging.store, base), root.digest, dst, tag, opts.onRetry ? { onRetry: opts.onRetry } : {});
+    await copy(new OverlayStore(staging.store, base), root.digest, dst, tag, { ...(opts.onRetry ? { onRetry: opts.onRetry } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     return root;
   } finally {
     await staging.dispose();

@@ -26,6 +26,7 @@ export interface BuildOptions {
   /** Write an image index even for one target (as `--platform os/arch=PATH` does). */
   index?: boolean;
   onRetry?: CopyOptions['onRetry'];
+  onProgress?: CopyOptions['onProgress'];
 }
 
 /**
@@ -107,7 +108,7 @@ export async function build(targets: BuildTarget[], dst: Store, tag: string | un
       root = await staging.json(index, MediaType.ImageIndex, { artifactType: MediaType.OcipkgArtifact });
     }
     await staging.store.tag(root);
-    await copy(staging.store, root.digest, dst, tag, opts.onRetry ? { onRetry: opts.onRetry } : {});
+    await copy(staging.store, root.digest, dst, tag, { ...(opts.onRetry ? { onRetry: opts.onRetry } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     return root;
   } finally {
     await staging.dispose();

@@ -70,7 +70,7 @@ export async function planPublish(dir: string): Promise<PublishPlan[]> {
 }
 
 /** Build and push each plan; with `dryRun`, build into a scratch layout only (the digest is the same). */
-export async function publish(dir: string, opts: OpenOptions & { dryRun?: boolean; onRetry?: CopyOptions['onRetry'] } = {}): Promise<Published[]> {
+export async function publish(dir: string, opts: OpenOptions & { dryRun?: boolean; onRetry?: CopyOptions['onRetry']; onProgress?: CopyOptions['onProgress'] } = {}): Promise<Published[]> {
   const out: Published[] = [];
   for (const plan of await planPublish(dir)) {
     const buildOpts = {
@@ -79,6 +79,7 @@ export async function publish(dir: string, opts: OpenOptions & { dryRun?: boolea
       linkCflags: plan.config.linkCflags,
       index: true,
       ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(plan.config.compression ? { compression: plan.config.compression } : {}),
     };
     if (opts.dryRun) {

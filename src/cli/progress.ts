@@ -1,3 +1,6 @@
+import type { CopyEvent, CopyRetry } from '../copy.js';
+import { retryLine } from './report.js';
+
 /**
  * A one-line transfer display on stderr (bytes so far and rate), redrawn at most ten times a
  * second and erased when done. Only on a TTY, and never when CI is set: logs stay clean.
@@ -41,4 +44,25 @@ export function formatBytes(n: number): string {
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
   if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/**
+ * What a verb that copies hands to copy(): bytes to the progress line (on a TTY only) and a line
+ * per retry (always, after erasing the progress line). Call `done()` when the copy is over.
+ */
+export function transferReport(stderr: { write(s: string): unknown; isTTY?: boolean }, label: string, env = process.env): {
+  onProgress?: (e: CopyEvent) => void;
+  onRetry: (r: CopyRetry) => void;
+  done(): void;
+} {
+  const progress = Progress.for(stderr, label, env);
+  const printRetry = retryLine(stderr);
+  return {
+    ...(progress.enabled ? { onProgress: (e: CopyEvent) => void (e.type === 'bytes' && progress.add(e.bytes)) } : {}),
+    onRetry: (r) => {
+      progress.done();
+      printRetry(r);
+    },
+    done: () => progress.done(),
+  };
 }

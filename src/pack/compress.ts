@@ -5,6 +5,7 @@ import { Gzip } from 'fflate';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { OcipkgError } from '../errors.js';
 import type { LayerCompression } from '../spec/mediatype.js';
+import { optimisedWasm } from '../runtime/memory.js';
 
 /*
  * Compression of layers we write must give the same bytes on every machine and Node version,
@@ -51,7 +52,7 @@ let zstdWasm: Promise<ZstdWasm> | undefined;
 function loadZstd(): Promise<ZstdWasm> {
   zstdWasm ??= (async () => {
     const mod = createRequire(import.meta.url)('@bokuweb/zstd-wasm') as ZstdWasm;
-    await mod.init();
+    await optimisedWasm(() => mod.init());
     return mod;
   })();
   return zstdWasm;
@@ -62,14 +63,17 @@ class ZstdTransform extends Transform {
   private held = 0;
   private async frame(final: boolean): Promise<void> {
     const z = await loadZstd();
-    while (this.held >= ZSTD_FRAME_INPUT || (final && this.held > 0)) {
-      const all = Buffer.concat(this.buf);
-      const input = all.subarray(0, Math.min(ZSTD_FRAME_INPUT, all.length));
-      const rest = all.subarray(input.length);
+    // One concatenation, then frames cut from it: a big chunk is not copied again per frame.
+    const all = this.buf.length === 1 ? this.buf[0]! : Buffer.concat(this.buf, this.held);
+    let off = 0;
+    while (all.length - off >= ZSTD_FRAME_INPUT || (final && off < all.length)) {
+      const input = all.subarray(off, off + ZSTD_FRAME_INPUT);
       this.push(Buffer.from(z.compress(input, ZSTD_LEVEL)));
-      this.buf = rest.length ? [rest] : [];
-      this.held = rest.length;
+      off += input.length;
     }
+    const rest = all.subarray(off);
+    this.buf = rest.length ? [rest] : [];
+    this.held = rest.length;
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.buf.push(chunk);

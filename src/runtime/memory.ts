@@ -10,13 +10,13 @@ import { runInNewContext } from 'node:vm';
  *    semi-space, fixed at build time; --max-semi-space-size does not lower it). `streamed()`
  *    runs a minor collection every few MiB instead: with nothing alive it takes well under a
  *    millisecond.
- * 2. undici parses HTTP/1.1 with llhttp compiled to WebAssembly. V8 compiles wasm functions on
- *    first call with Liftoff, and recompiles hot ones with TurboFan on a helper thread; for
- *    llhttp's parser function that takes ~35 MiB for the moment it runs. `baselineWasm()` sets
- *    --liftoff-only around the process's first request: what is compiled then (the parser runs
- *    on the first response) carries no tier-up counter and stays at the baseline, which is fast
- *    enough since bodies are not parsed byte by byte. The flags are put back afterwards, so
- *    everything compiled later (the zstd encoder) still gets optimised.
+ * 2. undici parses HTTP/1.1 with llhttp compiled to WebAssembly. V8 compiles wasm functions with
+ *    Liftoff first, and recompiles hot ones with TurboFan on a helper thread; for llhttp's
+ *    parser function that takes ~35 MiB for the moment it runs. `baselineWasm()` sets
+ *    --liftoff-only before the process's first request, and it stays set (V8 13 also reads it
+ *    when deciding a tier-up later): the parser is fast enough at the baseline, since bodies are
+ *    not parsed byte by byte. `optimisedWasm()` puts the defaults back before compiling a module
+ *    that needs the optimising tier (the zstd encoder).
  */
 
 type Gc = (options: { type: 'minor' | 'major' }) => void;
@@ -48,24 +48,30 @@ export function streamed(bytes: number): void {
 }
 
 /**
- * The wasm tiering flags as V8 11 to 13 (Node 20 to 24) start with, set again after a
- * baseline-only compile. Other V8 versions are left alone: an unknown flag would be printed.
+ * The wasm tiering flags as V8 11 to 13 (Node 20 to 24) start with. Other V8 versions are left
+ * alone: an unknown flag would be printed.
  */
 const WASM_DEFAULTS = '--no-liftoff-only --wasm-tier-up --wasm-dynamic-tiering';
+/** Liftoff only, spelled out: V8 13 does not apply --liftoff-only's implications when set at run time. */
+const WASM_BASELINE = '--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering';
 const V8_MAJOR = Number(process.versions.v8.split('.')[0]);
-let baselineDone = V8_MAJOR < 11 || V8_MAJOR > 13;
+const TUNABLE = V8_MAJOR >= 11 && V8_MAJOR <= 13;
+let baseline = false;
 
-/**
- * Run `compile` (the first HTTP request) with Liftoff as the only wasm tier, once per process;
- * V8 reads the flags when it compiles a function.
- */
-export async function baselineWasm<T>(compile: () => Promise<T>): Promise<T> {
-  if (baselineDone) return compile();
-  baselineDone = true;
-  setFlagsFromString('--liftoff-only');
-  try {
-    return await compile();
-  } finally {
+/** Run `compile` (the first HTTP request compiles undici's parser) with Liftoff as the only wasm tier from now on. */
+export function baselineWasm<T>(compile: () => Promise<T>): Promise<T> {
+  if (TUNABLE && !baseline) {
+    baseline = true;
+    setFlagsFromString(WASM_BASELINE);
+  }
+  return compile();
+}
+
+/** Run `compile` with V8's wasm tiers as they start (TurboFan included), and keep them so. */
+export async function optimisedWasm<T>(compile: () => Promise<T>): Promise<T> {
+  if (TUNABLE && baseline) {
+    baseline = false;
     setFlagsFromString(WASM_DEFAULTS);
   }
+  return compile();
 }

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
+import { compressor, decompressor } from '../../src/pack/compress.js';
 import { runCli } from '../helpers/cli.js';
 import { treeSnapshot } from '../helpers/snapshot.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -84,4 +87,19 @@ test('pack refuses bad input with one line', async () => {
     assert.match(r.stderr, msg);
     assert.equal(r.stderr.trim().split('\n').length, 1);
   }
+});
+
+test('zstd frames do not depend on how the input arrives: one big chunk or many small ones give the same bytes', async () => {
+  // Compressible and longer than several 4 MiB frames, with a short tail.
+  const data = Buffer.from(randomBytes(7 * 1024 * 1024 + 12345).toString('base64'));
+  const run = async (chunks: Buffer[], t: () => NodeJS.ReadWriteStream) => {
+    const out: Buffer[] = [];
+    for await (const c of Readable.from(chunks).pipe(t() as never) as AsyncIterable<Buffer>) out.push(c);
+    return Buffer.concat(out);
+  };
+  const small: Buffer[] = [];
+  for (let o = 0; o < data.length; o += 65536) small.push(data.subarray(o, o + 65536));
+  const whole = await run([data], () => compressor('zstd'));
+  assert.ok(whole.equals(await run(small, () => compressor('zstd'))), 'same frames either way');
+  assert.ok((await run([whole], () => decompressor('zstd'))).equals(data), 'and they decompress to the input');
 });

@@ -1,4 +1,4 @@
-import { retryLine } from '../report.js';
+import { transferReport } from '../progress.js';
 import { append } from '../../artifact/append.js';
 import { OcipkgError } from '../../errors.js';
 import { parsePlatformSpec } from '../../platform/host.js';
@@ -30,9 +30,10 @@ ${LAYER_HELP}
     if (!from) throw new OcipkgError('E_USAGE', 'append: --from BASE is required');
     if (!dest) throw new OcipkgError('E_USAGE', 'append: --tag DEST is required');
     const p = str(values, 'platform');
-    const opts = { ...layerOptions(values), ...(p ? { platform: parsePlatformSpec(p) } : {}), onRetry: retryLine(stderr) };
+    const { done, ...report } = transferReport(stderr as NodeJS.WriteStream, 'pushing  ');
+    const opts = { ...layerOptions(values), ...(p ? { platform: parsePlatformSpec(p) } : {}), ...report };
     const open = { plainHttp: values['plain-http'] === true };
-    const root = await withSource(from, open, (b) => withDestination(dest, open, (d) => append(b.store, b.reference, d.store, d.tag, positionals[0]!, opts)));
+    const root = await withSource(from, open, (b) => withDestination(dest, open, (d) => append(b.store, b.reference, d.store, d.tag, positionals[0]!, opts))).finally(done);
     stderr.write(`Appended ${positionals[0]} to ${from} → ${dest}\n`);
     stdout.write(`${root.digest}\n`);
   },

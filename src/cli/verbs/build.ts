@@ -1,4 +1,4 @@
-import { retryLine } from '../report.js';
+import { transferReport } from '../progress.js';
 import { build, type BuildTarget } from '../../artifact/build.js';
 import { OcipkgError } from '../../errors.js';
 import { parseCompression } from '../../pack/compress.js';
@@ -82,15 +82,16 @@ SOURCE_DATE_EPOCH, when set, is recorded as the creation time; otherwise none is
     const dest = str(values, 'tag');
     if (!dest) throw new OcipkgError('E_USAGE', 'build: --tag DEST is required');
     const { targets, index } = buildTargets(positionals, strs(values, 'platform'));
+    const { done, ...report } = transferReport(stderr as NodeJS.WriteStream, 'pushing  ');
     const opts = {
       annotations: parseAnnotations(strs(values, 'annotation')),
       compression: parseCompression(str(values, 'compression')),
       linkLibs: strs(values, 'link-libs'),
       linkCflags: strs(values, 'link-cflags'),
       index,
-      onRetry: retryLine(stderr),
+      ...report,
     };
-    const root = await withDestination(dest, { plainHttp: values['plain-http'] === true }, (d) => build(targets, d.store, d.tag, opts));
+    const root = await withDestination(dest, { plainHttp: values['plain-http'] === true }, (d) => build(targets, d.store, d.tag, opts)).finally(done);
     stderr.write(`Built ${dest} (${targets.map((t) => formatPlatform(t.platform)).join(', ')})\n`);
     stdout.write(`${root.digest}\n`);
   },

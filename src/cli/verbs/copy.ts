@@ -1,6 +1,5 @@
-import { copy, type CopyEvent, type CopyRetry } from '../../copy.js';
-import { Progress } from '../progress.js';
-import { retryLine } from '../report.js';
+import { copy } from '../../copy.js';
+import { transferReport } from '../progress.js';
 import { parsePlatformSpec } from '../../platform/host.js';
 import type { Verb } from '../verb.js';
 import { str } from '../verb.js';
@@ -23,16 +22,8 @@ Blobs DST already has are skipped; the tag is written last.
     const p = str(values, 'platform');
     const platform = p === undefined || p === 'all' ? 'all' : parsePlatformSpec(p, '--platform');
     const open = { plainHttp: values['plain-http'] === true };
-    const progress = Progress.for(stderr as NodeJS.WriteStream, 'copying  ');
-    const onProgress = progress.enabled ? (e: CopyEvent) => e.type === 'bytes' && progress.add(e.bytes) : undefined;
-    const printRetry = retryLine(stderr);
-    const onRetry = (r: CopyRetry) => {
-      progress.done();
-      printRetry(r);
-    };
-    const result = await withSource(srcRef, open, (src) =>
-      withDestination(dstRef, open, (dst) => copy(src.store, src.reference, dst.store, dst.tag, { platform, onRetry, ...(onProgress ? { onProgress } : {}) })),
-    ).finally(() => progress.done());
+    const { done, ...report } = transferReport(stderr as NodeJS.WriteStream, 'copying  ');
+    const result = await withSource(srcRef, open, (src) => withDestination(dstRef, open, (dst) => copy(src.store, src.reference, dst.store, dst.tag, { platform, ...report }))).finally(done);
     stderr.write(`Copied ${srcRef} → ${dstRef} (${result.copied} copied, ${result.skipped} skipped${result.mounted ? `, ${result.mounted} mounted` : ''})\n`);
     stdout.write(`${result.root.digest}\n`);
   },

@@ -1,4 +1,4 @@
-import { retryLine } from '../report.js';
+import { transferReport } from '../progress.js';
 import { publish } from '../../artifact/publish.js';
 import type { Verb } from '../verb.js';
 
@@ -19,7 +19,8 @@ publish.linkLibs / linkCflags and publish.compression are optional.
   args: 0,
   async run({ values, stdout, stderr }) {
     const dryRun = values['dry-run'] === true;
-    const results = await publish(process.cwd(), { plainHttp: values['plain-http'] === true, dryRun, onRetry: retryLine(stderr) });
+    const { done, ...report } = transferReport(stderr as NodeJS.WriteStream, 'pushing  ');
+    const results = await publish(process.cwd(), { plainHttp: values['plain-http'] === true, dryRun, ...report }).finally(done);
     for (const r of results) {
       for (const ref of r.references) stdout.write(`${ref}@${r.digest}\n`);
       stderr.write(dryRun ? `Would push ${r.references.join(', ')} (dry run: nothing pushed)\n` : `Pushed ${r.references.join(', ')}\n`);

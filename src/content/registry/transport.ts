@@ -23,14 +23,22 @@ const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
 
-const UNTRUSTED = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE']);
+/** Certificates that fail verification for want of a trusted issuer, with what to call the reason (Node's own text varies by version). */
+const UNTRUSTED: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in the chain',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unable to verify the first certificate',
+  UNABLE_TO_GET_ISSUER_CERT: 'issuer certificate not found',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'issuer certificate not found locally',
+  CERT_UNTRUSTED: 'certificate not trusted',
+  CERT_SIGNATURE_FAILURE: 'certificate signature failure',
+};
 const TLS_HINT = 'for a registry or proxy with a private CA, name its PEM file in NODE_EXTRA_CA_CERTS';
 
 /** A TLS verification failure, said in terms of what is wrong with the host's certificate. */
 function tlsProblem(code: string | undefined, host: string): { problem: string; hint?: string } | undefined {
   if (!code) return undefined;
-  if (UNTRUSTED.has(code)) return { problem: `the certificate of ${host} is not trusted`, hint: TLS_HINT };
+  if (Object.hasOwn(UNTRUSTED, code)) return { problem: `the certificate of ${host} is not trusted (${UNTRUSTED[code]})`, hint: TLS_HINT };
   if (code === 'CERT_HAS_EXPIRED') return { problem: `the certificate of ${host} has expired` };
   if (code === 'CERT_NOT_YET_VALID') return { problem: `the certificate of ${host} is not valid yet` };
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { problem: `the certificate presented for ${host} does not name it` };
@@ -139,7 +147,7 @@ export function createTransport(registry: string, opts: TransportOptions = {}): 
           throw new OcipkgError('E_NETWORK', `network error talking to ${url.host} (${code})${proxy ? ` via proxy ${proxyHost(proxy)}` : ''} during ${what}`, { cause: err, retryable: typeof body === 'function' });
         }
         const tls = tlsProblem(code, url.hostname);
-        if (tls) throw new OcipkgError('E_NETWORK', `TLS: ${tls.problem} (${(err as Error).message})${tls.hint ? `; ${tls.hint}` : ''} (${what})`, { cause: err });
+        if (tls) throw new OcipkgError('E_NETWORK', `TLS: ${tls.problem}${tls.hint ? `; ${tls.hint}` : ''} (${what})`, { cause: err });
         throw new OcipkgError('E_NETWORK', `${url.host}: ${(err as Error).message} (${what})`, { cause: err });
       }
     }
