@@ -56,22 +56,24 @@ const WASM_DEFAULTS = '--no-liftoff-only --wasm-tier-up --wasm-dynamic-tiering';
 const WASM_BASELINE = '--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering';
 const V8_MAJOR = Number(process.versions.v8.split('.')[0]);
 const TUNABLE = V8_MAJOR >= 11 && V8_MAJOR <= 13;
-let baseline = false;
+/** `initial` until the first request; `optimised` for good once an optimised module was asked for. */
+let tiers: 'initial' | 'baseline' | 'optimised' = 'initial';
 
 /** Run `compile` (the first HTTP request compiles undici's parser) with Liftoff as the only wasm tier from now on. */
 export function baselineWasm<T>(compile: () => Promise<T>): Promise<T> {
-  if (TUNABLE && !baseline) {
-    baseline = true;
+  if (TUNABLE && tiers === 'initial') {
+    tiers = 'baseline';
     setFlagsFromString(WASM_BASELINE);
   }
   return compile();
 }
 
-/** Run `compile` with V8's wasm tiers as they start (TurboFan included), and keep them so. */
+/**
+ * Run `compile` with V8's wasm tiers as they start (TurboFan included), and keep them so for the
+ * rest of the process: a later request must not take the optimising tier from this module.
+ */
 export async function optimisedWasm<T>(compile: () => Promise<T>): Promise<T> {
-  if (TUNABLE && baseline) {
-    baseline = false;
-    setFlagsFromString(WASM_DEFAULTS);
-  }
+  if (TUNABLE && tiers === 'baseline') setFlagsFromString(WASM_DEFAULTS);
+  tiers = 'optimised';
   return compile();
 }
