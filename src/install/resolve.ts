@@ -2,7 +2,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { narrow } from '../copy.js';
 import { fetchBytes } from '../content/fetch-bytes.js';
 import { selectManifest } from '../platform/select.js';
-import { isIndexMediaType, isRootMediaType } from '../spec/mediatype.js';
+import { isRootMediaType } from '../spec/mediatype.js';
 import { parseRoot } from '../spec/parse.js';
 import { platformKey } from './platform-key.js';
 import { openSource } from '../content/open.js';
@@ -38,25 +38,21 @@ export interface Resolution {
   platforms?: Record<string, string>;
 }
 
-/** Lockfile keys → manifest digests for each platform of `root`, when it is an index. */
-async function platformsOf(src: ReadableStore, root: Descriptor): Promise<Record<string, string>> {
-  if (!isIndexMediaType(root.mediaType)) return {};
+/**
+ * The index (or manifest) `root` narrowed to `platform`, as copy's narrow() does, with the pins of
+ * the index's other platforms (lockfile key → the manifest install would pick for it); one read.
+ */
+async function pin(src: ReadableStore, root: Descriptor, platform: Platform): Promise<Pick<Resolution, 'manifest' | 'platforms'>> {
   const where = `${src.location}@${root.digest}`;
   const node = parseRoot(await fetchBytes(src, root), where, root.mediaType);
-  if (node.kind !== 'index') return {};
-  const out: Record<string, string> = {};
-  for (const d of node.index.manifests) {
+  if (node.kind === 'manifest') return { manifest: root };
+  const manifests = node.index.manifests;
+  const platforms: Record<string, string> = {};
+  for (const d of manifests) {
     if (!d.platform || d.platform.os === 'unknown' || !isRootMediaType(d.mediaType)) continue;
-    const key = platformKey(d.platform);
-    out[key] ??= selectManifest(node.index.manifests, d.platform, where).digest;
+    platforms[platformKey(d.platform)] ??= selectManifest(manifests, d.platform, where).digest;
   }
-  return out;
-}
-
-/** The index (or manifest) `root` narrowed to `platform`, with the pins of its other platforms. */
-async function pin(src: ReadableStore, root: Descriptor, platform: Platform): Promise<Pick<Resolution, 'manifest' | 'platforms'>> {
-  const [manifest, platforms] = await Promise.all([narrow(src, root, platform), platformsOf(src, root)]);
-  return { manifest, ...(Object.keys(platforms).length ? { platforms } : {}) };
+  return { manifest: selectManifest(manifests, platform, where), ...(Object.keys(platforms).length ? { platforms } : {}) };
 }
 
 function repoName(dep: Dependency): string {

@@ -11,11 +11,15 @@ export interface CliResult {
   stderr: string;
 }
 
-function spawnNode(script: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CliResult> {
+/**
+ * Run a node script. The environment is this one with CI=true and no OCIPKG_DEBUG unless given,
+ * plus `env`; with `exactEnv` it is `env` alone.
+ */
+export function spawnNode(script: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; exactEnv?: boolean } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', ...opts.env };
-    delete env.OCIPKG_DEBUG;
-    if (opts.env?.OCIPKG_DEBUG) env.OCIPKG_DEBUG = opts.env.OCIPKG_DEBUG;
+    const env: NodeJS.ProcessEnv = opts.exactEnv ? { ...opts.env } : { ...process.env, CI: 'true', ...opts.env };
+    if (!opts.exactEnv) delete env.OCIPKG_DEBUG;
+    if (!opts.exactEnv && opts.env?.OCIPKG_DEBUG) env.OCIPKG_DEBUG = opts.env.OCIPKG_DEBUG;
     const child = spawn(process.execPath, [script, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

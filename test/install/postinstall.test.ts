@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { ROOT, runCli, type CliResult } from '../helpers/cli.js';
+import { ROOT, runCli, spawnNode, type CliResult } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**
@@ -15,15 +14,7 @@ import { tempDir } from '../helpers/tmp.js';
 function hook(cwd: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<CliResult> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'CI' && !k.startsWith('OCIPKG_')));
   const full: NodeJS.ProcessEnv = { ...base, npm_lifecycle_event: 'postinstall', npm_package_name: 'addon-under-test', INIT_CWD: initCwd, ...env };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join('node_modules', 'ocipkg', 'hooks', 'postinstall.mjs'), ...args], { cwd, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return spawnNode(join('node_modules', 'ocipkg', 'hooks', 'postinstall.mjs'), args, { cwd, env: full, exactEnv: true });
 }
 
 let dir: string;

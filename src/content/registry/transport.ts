@@ -62,8 +62,10 @@ export function timeouts(env = process.env): { connectTimeout: number; headersTi
 let shared: Dispatcher | undefined;
 /** One connection pool for the process; proxies from the environment (NO_PROXY honoured). */
 export function dispatcher(): Dispatcher {
-  const t = timeouts();
-  shared ??= proxyConfigured() ? envHttpProxyAgent({ ...t }) : new Agent({ connect: { timeout: t.connectTimeout }, headersTimeout: t.headersTimeout, bodyTimeout: t.bodyTimeout });
+  if (!shared) {
+    const t = timeouts();
+    shared = proxyConfigured() ? envHttpProxyAgent({ ...t }) : new Agent({ connect: { timeout: t.connectTimeout }, headersTimeout: t.headersTimeout, bodyTimeout: t.bodyTimeout });
+  }
   return shared;
 }
 
