@@ -23,9 +23,9 @@ export function includeFlags(info: LinkInfo, format: OutputFormat): string[] {
   return info.includeDirs.map((d) => quotePath(d, format));
 }
 
+/** `-I` on every OS: MSVC's cl.exe takes the dash form as well as `/I`. */
 export function cflags(info: LinkInfo, format: OutputFormat): string[] {
-  const flag = info.os === 'windows' ? '/I' : '-I';
-  return [...info.includeDirs.map((d) => `${flag}${quotePath(d, format)}`), ...info.cflags];
+  return [...info.includeDirs.map((d) => `-I${quotePath(d, format)}`), ...info.cflags];
 }
 
 export function libDirFlags(info: LinkInfo, format: OutputFormat): string[] {

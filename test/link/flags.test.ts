@@ -59,7 +59,7 @@ test('windows: import libraries by full path with forward slashes, DLLs from bin
   const info = await scanPrefix(p, 'windows');
   assert.deepEqual(info.libraries.map((l) => `${l.name}:${l.kind}`).sort(), ['foo:import', 'zlibstatic:static']);
   assert.deepEqual(libFlags(info, 'gyp').sort(), [`${p}/lib/foo.lib`, `${p}/lib/zlibstatic.lib`].sort());
-  assert.deepEqual(cflags(info, 'shell'), [`/I${p}/include`]);
+  assert.deepEqual(cflags(info, 'shell'), [`-I${p}/include`], 'cl.exe takes -I too');
   assert.deepEqual(rpathFlags(info, 'gyp'), []);
   const out = join(p, '..', 'prebuilds', 'win32-x64');
   assert.deepEqual(await copyRuntime(info, out), [join(out, 'foo.dll')]);
