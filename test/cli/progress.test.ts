@@ -39,11 +39,11 @@ test('build, append and publish report transfer progress and retries the way cop
   const r = transferReport(tty.stream, 'pushing  ', {});
   assert.ok(r.onProgress, 'a TTY gets a progress line');
   r.onProgress!({ type: 'bytes', descriptor: { mediaType: 'x', digest: 'sha256:x', size: 1 }, bytes: 3 * 1024 * 1024 });
-  r.onRetry({ descriptor: { mediaType: 'x', digest: 'sha256:x', size: 1 }, attempt: 2, of: 3, error: new Error('network error talking to h (ECONNRESET) during upload') });
+  r.onRetry({ descriptor: { mediaType: 'x', digest: 'sha256:x', size: 1 }, attempt: 2, of: 3, error: new Error('network error talking to h (ECONNRESET) (upload of x)') });
   r.done();
   assert.match(tty.out[0]!, /^\r\x1b\[2Kpushing {2}3\.0 MiB/);
   assert.equal(tty.out[1], '\r\x1b[2K', 'the progress line is erased before the retry line');
-  assert.equal(tty.out[2], 'ocipkg: network error talking to h (ECONNRESET) during upload; trying again (2 of 3)\n');
+  assert.equal(tty.out[2], 'ocipkg: network error talking to h (ECONNRESET) (upload of x); trying again (2 of 3)\n');
   const ci = sink(true);
   const q = transferReport(ci.stream, 'pushing  ', { CI: 'true' });
   assert.equal(q.onProgress, undefined, 'no progress with CI set');

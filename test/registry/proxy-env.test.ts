@@ -135,9 +135,9 @@ test('proxyFor decides as undici does, so errors name the proxy only when one wa
   // End to end: a dead registry with the proxy bypassed by NO_PROXY names no proxy.
   const r = await runCli(['inspect', '127.0.0.1:9/x/y:1'], { env: { HTTP_PROXY: 'http://user:secret@127.0.0.1:7', NO_PROXY: '127.0.0.1' } });
   assert.equal(r.code, 6, r.stderr);
-  assert.match(r.stderr, /^ocipkg: network error talking to 127\.0\.0\.1:9 \(ECONNREFUSED\) during /);
+  assert.match(r.stderr, /^ocipkg: network error talking to 127\.0\.0\.1:9 \(ECONNREFUSED\) \(/);
   assert.ok(!r.stderr.includes('via proxy'), r.stderr);
   const via = await runCli(['inspect', '127.0.0.1:9/x/y:1'], { env: { HTTP_PROXY: 'http://user:secret@127.0.0.1:7', NO_PROXY: '' } });
-  assert.match(via.stderr, /via proxy 127\.0\.0\.1:7 during/);
+  assert.match(via.stderr, /via proxy 127\.0\.0\.1:7 \(/);
   assert.ok(!via.stderr.includes('secret'), 'proxy credentials are not printed');
 });

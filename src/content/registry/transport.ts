@@ -146,7 +146,7 @@ export function createTransport(registry: string, opts: TransportOptions = {}): 
             continue;
           }
           const proxy = proxyFor(url);
-          throw new OcipkgError('E_NETWORK', `network error talking to ${url.host} (${code})${proxy ? ` via proxy ${proxyHost(proxy)}` : ''} during ${what}`, { cause: err, retryable: typeof body === 'function' });
+          throw new OcipkgError('E_NETWORK', `network error talking to ${url.host} (${code})${proxy ? ` via proxy ${proxyHost(proxy)}` : ''} (${what})`, { cause: err, retryable: typeof body === 'function' });
         }
         const tls = tlsProblem(code, url.hostname);
         if (tls) throw new OcipkgError('E_NETWORK', `TLS: ${tls.problem}${tls.hint ? `; ${tls.hint}` : ''} (${what})`, { cause: err });
