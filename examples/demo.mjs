@@ -16,10 +16,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, '.tmp', 'demo');
 const addon = join(root, 'examples', 'addon-gyp');
 const cli = join(root, 'dist', 'cli', 'main.js');
+// The headers of the Node that runs this (/usr for Debian's, the install prefix for nvm and
+// tarballs), so the addon is built for this Node and nothing is downloaded.
+const nodeDir = process.env.npm_config_nodedir ?? (existsSync(join(dirname(process.execPath), '..', 'include', 'node')) ? join(dirname(process.execPath), '..') : '/usr');
 const env = {
   ...process.env,
   OCIPKG_CACHE_DIR: process.env.OCIPKG_CACHE_DIR ?? join(work, 'cache'),
-  npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr',
+  npm_config_nodedir: nodeDir,
 };
 
 function step(n, text) {
@@ -63,7 +66,7 @@ console.log(`  flags: ${run(join(nm, '.bin', 'ocipkg-link'), ['hello', '--ldflag
 
 step(4, 'building the addon with node-gyp (binding.gyp calls ocipkg-link)');
 const nodeGyp = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-run(process.execPath, [existsSync(nodeGyp) ? nodeGyp : 'node-gyp', 'rebuild', '--nodedir=/usr', '--loglevel=warn'], {
+run(process.execPath, [existsSync(nodeGyp) ? nodeGyp : 'node-gyp', 'rebuild', `--nodedir=${nodeDir}`, '--loglevel=warn'], {
   cwd: addon,
   env: { ...env, PATH: `${join(nm, '.bin')}:${env.PATH}` },
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 // @ts-expect-error: the example's build script is plain JavaScript
 import { buildHello } from '../../examples/libhello/build.mjs';
@@ -35,10 +35,13 @@ export function addonProject(dir: string, ocipkg: object): string {
   return dir;
 }
 
+/** The headers of the Node running the tests: its install prefix (/usr for Debian's Node). */
+export const NODE_DIR = existsSync(join(dirname(process.execPath), '..', 'include', 'node')) ? join(dirname(process.execPath), '..') : '/usr';
+
 /** npm's own node-gyp, against the local Node headers (never a download). */
 export function nodeGyp(dir: string, env: NodeJS.ProcessEnv): void {
   const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-  execFileSync(process.execPath, [bundled, 'rebuild', '--nodedir=/usr', '--loglevel=warn'], {
+  execFileSync(process.execPath, [bundled, 'rebuild', `--nodedir=${NODE_DIR}`, '--loglevel=warn'], {
     cwd: dir,
     env: { ...process.env, ...env, PATH: `${join(dir, 'node_modules', '.bin')}:${process.env.PATH}` },
     stdio: ['ignore', 'pipe', 'pipe'],
