@@ -36,7 +36,7 @@ function collector(): Gc | null {
 }
 
 /** How many streamed bytes between minor collections. */
-export const COLLECT_EVERY = 8 * 1024 * 1024;
+const COLLECT_EVERY = 8 * 1024 * 1024;
 let since = 0;
 
 /** Count bytes passed along by a stream; collect the young generation every COLLECT_EVERY. */

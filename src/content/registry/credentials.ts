@@ -112,7 +112,7 @@ export function runHelper(name: string, action: 'get' | 'store' | 'erase', input
 }
 
 async function fromHelper(name: string, registry: string): Promise<Credentials | undefined> {
-  for (const key of HUB.includes(registry) ? ['https://index.docker.io/v1/', registry] : [registry]) {
+  for (const key of new Set([storeKey(registry), registry])) {
     try {
       const out = await runHelper(name, 'get', key);
       let parsed: { Username?: string; Secret?: string };

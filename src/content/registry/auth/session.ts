@@ -42,11 +42,6 @@ export class AuthSession {
     return this.credentials;
   }
 
-  /** Whether credentials were found (for messages). */
-  async hasCredentials(): Promise<boolean> {
-    return (await this.creds()) !== undefined;
-  }
-
   /** A refusal, said with where the credentials sent came from, or where none were found. */
   async refusal(access: string): Promise<string> {
     const c = await this.creds();
